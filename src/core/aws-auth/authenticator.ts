@@ -141,7 +141,10 @@ function parseYaml(text: string): ParsedYaml {
   })
   if (badKey) return {error: badKey, lineCounter, ok: false}
   try {
-    return {doc, lineCounter, ok: true, value: doc.toJS(TOJS)}
+    const value = doc.toJS(TOJS) as unknown
+    // sigs.k8s.io/yaml converts to JSON: a self-referencing alias cannot be converted and fails the section.
+    JSON.stringify(value)
+    return {doc, lineCounter, ok: true, value}
   } catch (error) {
     return {error: {message: (error as Error).message}, lineCounter, ok: false}
   }

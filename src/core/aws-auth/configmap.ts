@@ -54,6 +54,7 @@ function collect(value: unknown, documentIndex: number, path: (number | string)[
     return
   }
   const meta = isRecord(value.metadata) ? value.metadata : {}
+  if (kind === '' && meta.name === undefined) return
   seen.push(`${kind || '(no kind)'} ${String(meta.namespace ?? '')}${meta.namespace ? '/' : ''}${String(meta.name ?? '(no name)')}`)
   if (kind === 'ConfigMap' && meta.name === NAME) out.push({documentIndex, obj: value, path})
 }
@@ -89,7 +90,7 @@ export function readAwsAuthFile(text: string, source: string): ConfigMapFile {
         `${source} holds ConfigMap aws-auth in namespace '${ns}', but EKS only reads kube-system/aws-auth (C1): set metadata.namespace: kube-system`,
       )
     }
-    const found = seen.length > 0 ? ` (found: ${seen.slice(0, 5).join(', ')}${seen.length > 5 ? ', ...' : ''})` : ''
+    const found = seen.length > 0 ? ` (found: ${seen.slice(0, 5).join(', ')}${seen.length > 5 ? ', ...' : ''})` : ' (it holds no Kubernetes object)'
     throw badInput(
       `${source} has no ConfigMap named aws-auth${found}: pass \`kubectl get configmap aws-auth -n kube-system -o yaml\` output`,
       'E_NOT_AWS_AUTH',

@@ -11,8 +11,6 @@ export interface ListResult {
 export function buildListResult(source: string, notes: string[], rows: MappingRow[]): ListResult {
   const count = (s: string): number => rows.filter((r) => r.section === s).length
   return {
-    notes,
-    rows,
     source,
     summary: {
       effective: rows.filter((r) => r.effective).length,
@@ -21,5 +19,7 @@ export function buildListResult(source: string, notes: string[], rows: MappingRo
       mapUsers: count('mapUsers'),
       withNotes: rows.filter((r) => r.notes.length > 0).length,
     },
+    notes,
+    rows,
   }
 }
