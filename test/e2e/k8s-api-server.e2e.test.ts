@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {type ApiServer, requireOpenssl, startApiServer, writeExecPlugin} from '../support/k8s-api-server.js'
+import {type ApiServer, type KObject, requireOpenssl, startApiServer, writeExecPlugin} from '../support/k8s-api-server.js'
 import {apiRequest, kubectl, requireKubectl} from '../support/k8s/client.js'
 
 const CM = '/api/v1/namespaces/kube-system/configmaps'
@@ -204,7 +204,7 @@ describe('HTTP level', () => {
   })
 
   it('PATCH: merge, strategic merge, JSON patch (test op on resourceVersion), stale rv in a merge patch, 415', async () => {
-    const cur = srv.getConfigMap()!
+    const cur = srv.getConfigMap()! as KObject & {data: Record<string, string>}
     const merge = await apiRequest(srv, 'PATCH', AWS_AUTH, {token: ADMIN, contentType: 'application/merge-patch+json', body: {data: {a: '1'}}})
     expect(merge.status).toBe(200)
     expect(merge.json.data).toEqual({...cur.data, a: '1'})
