@@ -58,6 +58,8 @@ export interface AwsAuthAnalysis {
   /** rolearn/userarn values found by a lenient read of sections that failed to parse */
   droppedSectionArns: Partial<Record<'mapRoles' | 'mapUsers', string[]>>
   lineOf(e: MappingEntry): number | undefined
+  /** where a data value sits in the file, when read from one */
+  locationOf(key: string): DataValueLocation | undefined
 }
 
 const KEY_HINT: Record<string, SectionKey> = {maproles: 'mapRoles', mapusers: 'mapUsers', mapaccounts: 'mapAccounts'}
@@ -217,7 +219,7 @@ export function analyseAwsAuth(data: Record<string, string>, locations: Record<s
       username: '',
     })
   }
-  return {droppedSectionArns, lineOf, notes, rows, view}
+  return {droppedSectionArns, lineOf, locationOf: (key: string) => locations[key], notes, rows, view}
 }
 
 /** Convenience for callers that only have ARNs: is this a parseable principal ARN? */

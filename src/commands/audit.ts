@@ -1,0 +1,84 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {loadOfflineState} from '../adapters/offline-state.js'
+import {readInputFile} from '../adapters/files/read.js'
+import {type AuditResult, failsAt, parseIgnoreFile, runAudit} from '../core/audit/engine.js'
+import {SEVERITIES} from '../core/audit/finding.js'
+import {auditRbac} from '../core/audit/rules-rbac.js'
+import {badInput, ExitCode} from '../core/errors.js'
+import {renderAuditMarkdown, renderAuditTable} from '../render/audit.js'
+import {renderSarif} from '../render/sarif.js'
+
+export default class Audit extends BaseCommand<typeof Audit> {
+  static override summary = 'Find risky mappings and what each mapped identity can reach through RBAC.'
+  static override description = `Runs the rule catalogue (AA aws-auth, AE access entries, CL cluster, RB RBAC reachability) over the sources you give.
+RB findings follow the chain a reviewer asks about: IAM ARN -> username/groups -> binding -> role -> rule.
+Rules whose input is missing are listed as "not checked", never as passed.
+For CI: --fail-on high exits 5 when anything high or critical is found; --output sarif feeds GitHub code scanning.`
+
+  static override examples = [
+    '<%= config.bin %> audit --aws-auth examples/aws-auth.yaml --manifests examples/rbac',
+    '<%= config.bin %> audit --aws-auth aws-auth.yaml --manifests rbac/ --access-entries entries.json --fail-on high --output sarif > eksauth.sarif',
+    '<%= config.bin %> audit --aws-auth aws-auth.yaml --ignore AA022 --ignore-file .eksauth-ignore.yaml --output markdown',
+  ]
+
+  static override flags = {
+    'aws-auth': Flags.string({description: 'aws-auth ConfigMap file (manifest or kubectl output; - for stdin).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    manifests: Flags.string({description: 'RBAC manifests: files or directories (YAML, JSON, Lists, kubectl output). Repeatable.', helpGroup: 'SOURCES', helpValue: 'PATH', multiple: true}),
+    'access-entries': Flags.string({description: 'Access entries JSON (aws eks describe-access-entry / list-associated-access-policies output).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'iam-inventory': Flags.string({description: '`aws iam get-account-authorization-details` output, for dangling-principal checks.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    defaults: Flags.boolean({allowNo: true, default: true, description: 'Add Kubernetes\' default ClusterRoles and bindings that the manifests lack.', helpGroup: 'SOURCES'}),
+    output: Flags.option({char: 'o', default: 'table', description: 'Output format.', options: ['table', 'json', 'sarif', 'markdown'] as const})(),
+    'fail-on': Flags.option({description: 'Exit 5 when a finding at or above this severity remains.', options: [...SEVERITIES, 'none'] as const, default: 'none'})(),
+    ignore: Flags.string({description: 'Rule id to ignore entirely (repeatable).', helpValue: 'RULE', multiple: true}),
+    'ignore-file': Flags.string({description: 'YAML/JSON list of {rule, reason, subject?, expires?: YYYY-MM-DD}.', helpValue: 'FILE'}),
+  }
+
+  async run(): Promise<AuditResult> {
+    const f = this.flags
+    if (!f['aws-auth'] && !f.manifests && !f['access-entries'] && !f['iam-inventory']) {
+      throw badInput('no source given: pass --aws-auth FILE (and --manifests PATH, --access-entries FILE, --iam-inventory FILE)', 'E_NO_SOURCE')
+    }
+    for (const id of f.ignore ?? []) if (!/^[A-Z]{2}\d{3}$/.test(id)) throw badInput(`--ignore ${id}: expected a rule id like AA007`)
+    const ignore = [
+      ...(f.ignore ?? []).map((rule) => ({reason: '--ignore on the command line', rule})),
+      ...(f['ignore-file'] ? parseIgnoreFile(readInputFile(f['ignore-file'], 'ignore file'), f['ignore-file']) : []),
+    ]
+    const {input, rbac} = loadOfflineState({
+      accessEntries: f['access-entries'],
+      awsAuth: f['aws-auth'],
+      defaults: f.defaults,
+      iamInventory: f['iam-inventory'],
+      manifests: f.manifests,
+    })
+    const rb = rbac ? auditRbac(input, {notes: rbac.notes, objects: rbac.objects}) : undefined
+    const result = runAudit(input, {
+      extensions: rb ? [{findings: rb.findings, notes: rb.notes, source: 'rbac'}] : [],
+      groupsBound: rb?.groupsBound,
+      hasRbac: Boolean(rb),
+      ignore,
+    })
+    if (!this.jsonEnabled()) {
+      switch (f.output) {
+        case 'json': {
+          this.log(JSON.stringify(result, null, 2))
+          break
+        }
+        case 'sarif': {
+          this.log(renderSarif(result, this.config.version))
+          break
+        }
+        case 'markdown': {
+          this.log(renderAuditMarkdown(result))
+          break
+        }
+        default: {
+          this.log(renderAuditTable(result))
+        }
+      }
+    }
+    if (f['fail-on'] !== 'none' && failsAt(result, f['fail-on'])) process.exitCode = ExitCode.FINDINGS
+    return result
+  }
+}
