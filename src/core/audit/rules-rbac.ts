@@ -7,6 +7,7 @@ import {type AccessRequest, bindingsFor, buildIndex, effectiveRules, type Effect
 import {accessEntriesRbac} from '../rbac/eks-access-policies.js'
 import {mergeRbacObjects} from '../rbac/defaults.js'
 import type {RbacObjects} from '../rbac/objects.js'
+import {deadEntryReason} from '../aws-auth/diagnostics.js'
 import {isNodeMapping} from './rules-aws-auth.js'
 import {type AuditInput, makeFinding} from './context.js'
 import type {AccessPath, Finding, Severity} from './finding.js'
@@ -38,6 +39,7 @@ export function iamIdentities(input: AuditInput): AuditIdentity[] {
     const {view} = input.awsAuth.analysis
     for (const e of [...view.roleIndex.values(), ...view.userIndex.values()]) {
       if (isNodeMapping(e)) continue // nodes are authorized by the Node authorizer, not RBAC
+      if (deadEntryReason(e)) continue // never matches a caller (AA005/AA006 report it)
       out.push({
         arn: e.arn || undefined,
         groups: [...new Set([...e.groups, AUTHENTICATED])],
