@@ -44,7 +44,7 @@ export interface SubjectPattern {
   match: SubjectMatch
   /** index of the statement it comes from */
   statement: number
-  source: 'allow' | 'deny-exception'
+  source: 'allow' | 'deny-exception' | 'deny'
   /** the namespace when the pattern fixes it */
   namespace?: string
   /** the service account name when the pattern fixes it */
@@ -106,7 +106,7 @@ export interface IrsaTrust {
   /** indexes of Deny statements that apply to this cluster's web identity */
   denyStatements: number[]
   /** `sub` patterns a Deny removes (the role stays assumable by the others) */
-  deniedSubjects: string[]
+  deniedSubjects: SubjectPattern[]
   /** a Deny removes every service account of the cluster */
   deniedAll: boolean
 }
@@ -159,7 +159,7 @@ function matchKind(base: string): SubjectMatch {
   return 'equals'
 }
 
-function tokensOf(pattern: string, match: SubjectMatch): GlobToken[] {
+export function tokensOf(pattern: string, match: SubjectMatch): GlobToken[] {
   return tokenize(pattern, match === 'like', match === 'equals-ignore-case')
 }
 
@@ -302,7 +302,7 @@ export function assumableBy(policy: TrustPolicy | unknown, cluster: ClusterRef):
   // Deny statements: evaluate everything but sub concretely (aud = sts.amazonaws.com), keep sub symbolic
   const audCtx: ConditionContext = new Map([[`${hostPath.toLowerCase()}:aud`, [STS_AUDIENCE]]])
   let deniedAll = false
-  const deniedSubjects: string[] = []
+  const deniedSubjects: SubjectPattern[] = []
   const exceptions: SubjectPattern[][] = []
   const denyStatements: number[] = []
   for (const st of denies) {
@@ -321,7 +321,7 @@ export function assumableBy(policy: TrustPolicy | unknown, cluster: ClusterRef):
       const kind = matchKind(c.base)
       if (c.base === 'Null') continue
       if (c.negated) exceptions.push(c.values.map((v) => describeSubject(v, kind, st.index, 'deny-exception')))
-      else deniedSubjects.push(...c.values)
+      else deniedSubjects.push(...c.values.map((v) => describeSubject(v, kind, st.index, 'deny')))
     }
     // several sub conditions in one Deny: only canAssume evaluates those exactly
   }
@@ -338,6 +338,8 @@ export function assumableBy(policy: TrustPolicy | unknown, cluster: ClusterRef):
     if (anyAllow) subjects.push(...exceptions.flat().filter((q) => exceptions.every((ex) => ex.some((r) => intersects(tokensOf(q.pattern, q.match), tokensOf(r.pattern, r.match))))))
     any = trusted && anyAllow && !deniedAll && exceptions.every((ex) => ex.some((q) => q.coversAll))
   }
+  // a pattern whose every subject a Deny removes allows nothing
+  subjects = subjects.filter((p) => !deniedSubjects.some((d) => covers(tokensOf(d.pattern, d.match), tokensOf(p.pattern, p.match))))
   if (deniedAll) subjects = []
   return {
     any,
