@@ -22,3 +22,4 @@ export {Faults, type DropPoint, type Match, type RequestInfo} from './k8s/faults
 export {writeExecPlugin, type ContextSpec, type ExecSpec, type KubeconfigOptions} from './k8s/kubeconfig.js'
 export type {KObject} from './k8s/store.js'
 export {requireOpenssl} from './k8s/tls.js'
+export {apiRequest, kubectl, requireKubectl, type KubectlResult, type RawResponse} from './k8s/client.js'

@@ -570,6 +570,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
+  }).catch((e: unknown) => {
+    rmSync(pki.dir, {recursive: true, force: true})
+    throw e
   })
   const port = (server.address() as AddressInfo).port
   const url = `https://127.0.0.1:${port}`

@@ -3,7 +3,7 @@
  * kubectl only sends bearer tokens over verified TLS, so the fake API server needs a real chain.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -29,7 +29,12 @@ export function makePki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'eksauth-k8s-'))
   const f = (n: string): string => join(dir, n)
   const run = (args: string[]): void => {
-    execFileSync('openssl', args, {cwd: dir, stdio: ['ignore', 'ignore', 'pipe']})
+    try {
+      execFileSync('openssl', args, {cwd: dir, stdio: ['ignore', 'ignore', 'pipe']})
+    } catch (e) {
+      rmSync(dir, {recursive: true, force: true})
+      throw e
+    }
   }
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
   run(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=eksauth-test-ca',
