@@ -1,7 +1,7 @@
-import type {SimulateResult} from '../core/identity/resolve.js'
+import type {FullSimulateResult} from '../core/simulate.js'
 import {paint} from './colors.js'
 
-export function renderSimulate(r: SimulateResult): string {
+export function renderSimulate(r: FullSimulateResult): string {
   const c = paint()
   const lines: string[] = []
   r.steps.forEach((s, i) => lines.push(`${c.dim(`${i + 1}.`)} ${s}`))
@@ -14,6 +14,22 @@ export function renderSimulate(r: SimulateResult): string {
     )
   } else {
     lines.push(`${c.red.bold('not authenticated')}: ${r.reason}`)
+  }
+  if (r.decision) {
+    lines.push(r.decision.allowed ? `${c.green.bold('allowed')}: ${r.decision.reason}` : `${c.red.bold('denied')}: ${r.decision.reason}`)
+  }
+  if (r.rules) {
+    if (r.rules.masters) lines.push(c.bold('system:masters: every request is allowed, whatever the rules below say'))
+    const rows = [...r.rules.resourceRules, ...r.rules.nonResourceRules]
+    lines.push(`${rows.length} rule${rows.length === 1 ? '' : 's'}${r.rules.namespace ? ` in namespace ${r.rules.namespace}` : ' (cluster-wide)'}:`)
+    for (const x of r.rules.resourceRules) {
+      const res = x.rule.resources.join(',')
+      const names = x.rule.resourceNames.length ? ` [${x.rule.resourceNames.join(',')}]` : ''
+      lines.push(`  ${x.rule.verbs.join(',')} ${res}${x.rule.apiGroups.filter(Boolean).length ? `.${x.rule.apiGroups.join(',')}` : ''}${names}  ${c.dim(`${x.binding.kind} ${x.binding.name} -> ${x.role.kind} ${x.role.name}`)}`)
+    }
+    for (const x of r.rules.nonResourceRules) {
+      lines.push(`  ${x.rule.verbs.join(',')} ${x.rule.nonResourceURLs.join(',')}  ${c.dim(`${x.binding.kind} ${x.binding.name} -> ${x.role.kind} ${x.role.name}`)}`)
+    }
   }
   return lines.join('\n')
 }

@@ -67,3 +67,54 @@ describe('simulate', () => {
     expect(stdout).toContain('authenticated as "admin:x" in groups system:authenticated')
   })
 })
+
+describe('simulate authorization (issue #4)', () => {
+  const RBAC = join(ROOT, 'examples', 'rbac')
+  const AWS_AUTH = join(ROOT, 'examples', 'aws-auth.yaml')
+  it('--json adds decision with the binding, role and rule that allow', async () => {
+    const {stdout, exit} = await run([
+      'simulate', '--arn', 'arn:aws:sts::111122223333:assumed-role/SecurityAudit/sam', '--aws-auth', AWS_AUTH,
+      '--manifests', RBAC, '--verb', 'get', '--resource', 'secrets', '--namespace', 'kube-system', '--json',
+    ])
+    expect(exit).toBe(0)
+    const r = JSON.parse(stdout)
+    expect(r.decision).toMatchObject({allowed: true, via: {binding: {kind: 'ClusterRoleBinding', name: 'auditors'}, role: {kind: 'ClusterRole', name: 'security-auditor'}}})
+  })
+  it('a denied request is an answer (exit 0, allowed false, via null)', async () => {
+    const {stdout, exit} = await run(['simulate', '--username', 'jenkins', '--group', 'deployers', '--manifests', RBAC, '--verb', 'delete', '--resource', 'secrets', '-n', 'apps', '--json'])
+    expect(exit).toBe(0)
+    expect(JSON.parse(stdout).decision).toMatchObject({allowed: false, via: null})
+  })
+  it('system:masters is allowed before RBAC', async () => {
+    const {stdout} = await run(['simulate', '--arn', 'arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jane', '--aws-auth', AWS_AUTH, '--verb', 'delete', '--resource', 'nodes', '--json'])
+    expect(JSON.parse(stdout).decision).toMatchObject({allowed: true, via: null})
+  })
+  it('an unauthenticated identity is denied with the authentication reason', async () => {
+    const {stdout} = await run(['simulate', '--arn', 'arn:aws:iam::111122223333:user/nobody', '--aws-auth', AWS_AUTH, '--manifests', RBAC, '--verb', 'get', '--resource', 'pods', '--json'])
+    expect(JSON.parse(stdout).decision.reason).toMatch(/^not authenticated: /)
+  })
+  it('--list prints every rule in the namespace', async () => {
+    const {stdout} = await run(['simulate', '--username', 'jenkins', '--group', 'deployers', '--manifests', RBAC, '--list', '-n', 'apps', '--json'])
+    const rules = JSON.parse(stdout).rules
+    expect(rules.namespace).toBe('apps')
+    expect(rules.resourceRules.some((x: {role: {name: string}}) => x.role.name === 'deployer')).toBe(true)
+  })
+  it('access policies of an access entry decide (E5)', async () => {
+    const {stdout} = await run([
+      'simulate', '--arn', 'arn:aws:sts::111122223333:assumed-role/Viewer/v', '--access-entries', join(ROOT, 'examples', 'access-entries.json'),
+      '--verb', 'list', '--resource', 'pods', '-n', 'default', '--json',
+    ])
+    const r = JSON.parse(stdout)
+    expect(r.mapping.source).toBe('accessEntry')
+    expect(r.decision.allowed).toBe(true)
+  })
+  it.each([
+    [['--verb', 'get'], 'needs --resource'],
+    [['--resource', 'pods'], 'needs --verb'],
+    [['--verb', 'get', '--non-resource-url', 'healthz'], 'starts with /'],
+  ])('a malformed request %j exits 4 (%s)', async (args, why) => {
+    const {stdout, exit} = await run(['simulate', '--username', 'u', ...args, '--json'])
+    expect(exit).toBe(4)
+    expect(JSON.parse(stdout).error.message).toContain(why)
+  })
+})
