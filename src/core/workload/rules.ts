@@ -266,9 +266,10 @@ function irsaFindings(role: IamRoleRecord, issuer: string, cluster: ClusterRef |
       const ns = stmts([...ks, ...def])
       const parts: string[] = []
       if (ks.length > 0) parts.push(`kube-system service accounts (${subjectList(ks)})`)
-      if (def.length > 0) {
-        const namespaces = uniq(def.map((p) => p.namespace!))
-        parts.push(`the default service account of ${plural(namespaces.length, 'namespace')} ${namespaces.join(', ')} (${subjectList(def)})`)
+      const defOnly = def.filter((p) => !ks.includes(p))
+      if (defOnly.length > 0) {
+        const namespaces = uniq(defOnly.map((p) => p.namespace!))
+        parts.push(`the default service account of ${plural(namespaces.length, 'namespace')} ${namespaces.join(', ')} (${subjectList(defOnly)})`)
       }
       out.push(
         finding('WI005', ksWide.length > 0 ? 'high' : def.length > 0 ? 'medium' : 'low', role, `${role.name} can be assumed by ${parts.join(' and ')} of ${label}`, ns, {
