@@ -552,9 +552,10 @@ export function execCredentialApiVersion(execInfo: string | undefined): {apiVers
 
 /** The kubeconfig exec-plugin answer; expirationTimestamp = signing time + 14 minutes (a minute of cushion). */
 export function buildExecCredential(token: string, signedAt: Date, apiVersion = EXEC_CREDENTIAL_DEFAULT_API_VERSION): ExecCredential {
+  // key order as `aws eks get-token` prints it
   return {
-    apiVersion,
     kind: 'ExecCredential',
+    apiVersion,
     spec: {},
     status: {expirationTimestamp: rfc3339(new Date(signedAt.getTime() + EXEC_CREDENTIAL_LIFETIME_MS)), token},
   }
