@@ -61,6 +61,8 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
   for (const e of entries) {
     if (e.unknownFields.length > 0) add('AA018', e, `${name(e)}: unknown field${e.unknownFields.length > 1 ? 's' : ''} ${e.unknownFields.map((f) => `'${f}'`).join(', ')} ignored`)
     if (e.invalid) {
+      // AA017 covers a section that "is not a list of objects": a list item that is not a mapping is skipped
+      if (e.invalid === 'not a mapping') add('AA017', e, `${name(e)}: ${e.fieldErrors[0] ?? 'the list item is not a mapping'}; EKS skips it`)
       add('AA019', e, `${name(e)} is skipped by EKS: ${e.invalid}`)
       continue
     }
@@ -97,7 +99,8 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
     if (isRole && !node && !/\{\{SessionName(Raw)?\}\}/.test(e.username)) add('AA007', e, `${name(e)}: username '${e.username}' is shared by every session of the role`)
     if ([e.username, ...e.groups].some((t) => t.includes('{{AccessKeyID}}'))) add('AA008', e, `${name(e)} keys identity on {{AccessKeyID}}`)
     // AA009
-    const nodeUsername = NODE_USERNAMES.has(e.username)
+    // exempt only on node/Fargate roles, i.e. mappings that carry the node groups (a node username alone is not enough)
+    const nodeUsername = NODE_USERNAMES.has(e.username) && e.groups.some((g) => g === 'system:nodes' || g === 'system:bootstrappers')
     if (RESERVED_USER_PREFIXES.some((p) => e.username.startsWith(p)) && !(nodeUsername && node)) {
       add('AA009', e, `${name(e)}: username '${e.username}' is reserved${e.username.startsWith('system:kube-') || e.username.startsWith('system:serviceaccount:') ? ' and named by default bindings' : ''}`)
     }
@@ -138,7 +141,8 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
         })
       }
     }
-    if (kind === 'user') add('AA020', e, `${name(e)} maps an IAM user (long-lived keys)`)
+    // AA020 is "mapUsers is non-empty": every mapUsers entry, plus user ARNs misfiled under mapRoles (they match too)
+    if (kind === 'user' || e.section === 'mapUsers') add('AA020', e, `${name(e)} ${kind === 'user' ? 'maps an IAM user (long-lived keys)' : kind === 'root' ? 'maps the root user through mapUsers (long-lived keys)' : 'is in mapUsers; roles belong in mapRoles'}`)
     if (groupsBound) {
       for (const g of e.groups) {
         if (g.startsWith('system:') || g === '') continue
