@@ -6,6 +6,7 @@ import type {Finding} from './finding.js'
 
 const NODE_TYPES = new Set(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2'])
 const RESERVED = ['system:', 'eks:', 'aws:', 'amazon:', 'iam:']
+const NODE_GROUPS = new Set(['system:bootstrappers', 'system:nodes', 'system:node-proxier'])
 const key = (arn: string): string => {
   try {
     return lookupKey(stripPath(arn))
@@ -33,7 +34,8 @@ export function auditAccessEntries(input: AuditInput): Finding[] {
         add('AE002', `${e.principalArn} has AmazonEKSAdminPolicy ${p.accessScope.type === 'cluster' ? 'at cluster scope' : 'in kube-system'}`)
       }
     }
-    const reservedGroups = e.kubernetesGroups.filter((g) => g.startsWith('system:'))
+    // node-type entries carry the node groups EKS itself assigns (as AA010 exempts them on node roles)
+    const reservedGroups = e.kubernetesGroups.filter((g) => g.startsWith('system:') && !(NODE_TYPES.has(e.type ?? '') && NODE_GROUPS.has(g)))
     if (reservedGroups.length > 0) add('AE004', `${e.principalArn} maps to reserved group${reservedGroups.length > 1 ? 's' : ''} ${reservedGroups.join(', ')}`)
     if (e.username && RESERVED.some((p) => e.username!.startsWith(p)) && !NODE_TYPES.has(e.type ?? '')) {
       add('AE004', `${e.principalArn}: username '${e.username}' uses a reserved prefix`)

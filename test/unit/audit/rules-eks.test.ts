@@ -47,11 +47,15 @@ const TABLE: Record<string, {fires: Case[]; silent: Case[]}> = {
         input: {accessEntries: [dev({username: `${username}:{{SessionName}}`})]},
         name: `a reserved username prefix '${username}'`,
       })),
+      {input: {accessEntries: [accessEntry(NODE_ROLE, {kubernetesGroups: ['system:nodes', 'system:masters'], type: 'EC2_LINUX'})]}, name: 'an EC2_LINUX entry with system:masters on top of system:nodes'},
       {check: (fs) => expect(fs.map((f) => f.severity)).toEqual(['low']), input: {accessEntries: [dev({username: 'dev'})]}, name: 'a role username without {{SessionName}}: only LOW'},
     ],
     silent: [
       {input: {accessEntries: [dev()]}, name: 'own groups and a {{SessionName}} username'},
-      {input: {accessEntries: [accessEntry(NODE_ROLE, {type: 'EC2_LINUX', username: 'system:node:{{EC2PrivateDNSName}}'})]}, name: 'an EC2_LINUX node entry with its system:node: username'},
+      {
+        input: {accessEntries: [accessEntry(NODE_ROLE, {kubernetesGroups: ['system:nodes'], type: 'EC2_LINUX', username: 'system:node:{{EC2PrivateDNSName}}'})]},
+        name: 'an EC2_LINUX node entry with the system:nodes group and system:node: username EKS gives it',
+      },
       {input: {accessEntries: [accessEntry(`arn:aws:iam::${ACCT}:user/bob`, {username: 'bob'})]}, name: 'an IAM user username without a session (users have no sessions)'},
       {input: {accessEntries: [accessEntry(DEV)]}, name: 'no username (EKS generates one with the session)'},
     ],
