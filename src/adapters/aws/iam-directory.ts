@@ -21,7 +21,7 @@ import type {IAMClient, Role, User} from '@aws-sdk/client-iam'
 import type {STSClient} from '@aws-sdk/client-sts'
 import pLimit from 'p-limit'
 
-import {canonicalize} from '../../core/arn.js'
+import {canonicalize, iamName} from '../../core/arn.js'
 import type {IamDirectory, IamPrincipalInfo} from '../../core/ports.js'
 import {type AwsClientOptions, awsError, classifyAwsError, iamClient, safeMessage, stsClient} from './clients.js'
 
@@ -96,7 +96,8 @@ export class SdkIamDirectory implements IamDirectory {
         continue
       }
       const kind: Kind = p.kind === 'user' ? 'user' : 'role'
-      const name = p.parsed.resource.split('/').at(-1) ?? ''
+      // assumed-role/ROLE/SESSION is looked up as its role
+      const name = iamName(p.canonicalArn)
       partition ??= p.parsed.partition
       const list = wanted[kind].get(name) ?? []
       list.push(arn)
