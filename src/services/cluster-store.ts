@@ -1,7 +1,9 @@
 /** Opens kube-system/aws-auth on the cluster of the kubeconfig (k8s adapter, loaded only when used). */
-import {EksauthError, ExitCode} from '../core/errors.js'
 import type {OpenedStore} from './edit-session.js'
 
-export async function openClusterStore(_flags: {kubeconfig?: string; context?: string}): Promise<OpenedStore> {
-  throw new EksauthError('editing the live cluster is not available in this build yet: pass --file PATH', {code: 'E_NO_CLUSTER', exit: ExitCode.UNAVAILABLE})
+export async function openClusterStore(flags: {kubeconfig?: string; context?: string}): Promise<OpenedStore> {
+  const {ClusterAwsAuthStore} = await import('../adapters/k8s/aws-auth-store.js')
+  const store = await ClusterAwsAuthStore.open({context: flags.context, kubeconfig: flags.kubeconfig})
+  const d = store.cluster.description
+  return {cluster: d.clusterName || d.cluster, context: d.context, store}
 }

@@ -287,7 +287,7 @@ describe('edit service: conflict-only bounded retry', () => {
     const notices: string[] = []
     const out = await editAwsAuth({...base, intent, onNotice: (m) => notices.push(m), store})
     expect(out.attempts).toBe(2)
-    expect(notices[0]).toMatch(/conflict.*attempt 2 of 10/)
+    expect(notices[0]).toMatch(/conflict.*attempt 2 of 15/)
     const view = parseAwsAuth(store.data)
     expect(view.roleIndex.has(ROLE.toLowerCase())).toBe(true)
     expect(view.userIndex.has(USER)).toBe(true)
@@ -311,10 +311,10 @@ describe('edit service: conflict-only bounded retry', () => {
     await expect(editAwsAuth({...base, intent, store})).rejects.toMatchObject({exit: ExitCode.NOT_AUTHORIZED})
     expect(n).toBe(1)
   })
-  it('backoff is full jitter, doubling from 50 ms to a 1.6 s cap', () => {
+  it('backoff is full jitter, doubling from 50 ms to a 2 s cap', () => {
     expect(backoffMs(DEFAULT_RETRY, 1, () => 0.999)).toBe(49)
     expect(backoffMs(DEFAULT_RETRY, 6, () => 0.999)).toBe(1598)
-    expect(backoffMs(DEFAULT_RETRY, 9, () => 0.999)).toBe(1598)
+    expect(backoffMs(DEFAULT_RETRY, 9, () => 0.999)).toBe(1998)
     expect(backoffMs(DEFAULT_RETRY, 3, () => 0)).toBe(0)
   })
   it('dry run writes with dryRun and takes no backup; declining cancels; no-op writes nothing', async () => {
