@@ -4,6 +4,8 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
 export type Severity = (typeof SEVERITIES)[number]
 
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s)
+/** the more severe of two */
+export const maxSeverity = (a: Severity, b: Severity): Severity => (severityRank(a) <= severityRank(b) ? a : b)
 /** true when `s` is at least as severe as `threshold` */
 export const atLeast = (s: Severity, threshold: Severity): boolean => severityRank(s) <= severityRank(threshold)
 

@@ -58,6 +58,13 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
 
   const entries = [...view.roles, ...view.users]
   const effective = new Set([...view.roleIndex.values(), ...view.userIndex.values()])
+  const unbound = new Map<string, MappingEntry[]>()
+  const nonNodeByKey = new Map<string, MappingEntry[]>()
+  for (const o of effective) {
+    if (isNodeMapping(o) || !o.arn) continue
+    const k = lookupKey(stripPathSafe(o.arn))
+    nonNodeByKey.set(k, [...(nonNodeByKey.get(k) ?? []), o])
+  }
   for (const e of entries) {
     if (e.unknownFields.length > 0) add('AA018', e, `${name(e)}: unknown field${e.unknownFields.length > 1 ? 's' : ''} ${e.unknownFields.map((f) => `'${f}'`).join(', ')} ignored`)
     if (e.invalid) {
@@ -115,7 +122,7 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
       } else if (extra.length > 0) {
         add('AA011', e, `${name(e)} is a node role with extra group${extra.length > 1 ? 's' : ''} ${extra.join(', ')}: reachable from every pod that can read the node's credentials`)
       }
-      const shared = entries.find((o) => o !== e && effective.has(o) && !isNodeMapping(o) && lookupKey(stripPathSafe(o.arn)) === lookupKey(stripPathSafe(e.arn)))
+      const shared = (nonNodeByKey.get(lookupKey(stripPathSafe(e.arn))) ?? []).find((o) => o !== e)
       const sharedAe = input.accessEntries?.find((a) => lookupKey(stripPathSafe(a.principalArn)) === lookupKey(stripPathSafe(e.arn)) && !(a.type ?? 'STANDARD').startsWith('EC2') && !(a.type ?? '').startsWith('FARGATE') && a.type !== 'HYBRID_LINUX')
       if (shared || sharedAe) add('AA011', e, `${name(e)}: the node role is also mapped for people or CI (${shared ? `${shared.section}[${shared.index}]` : 'an access entry'})`)
     }
@@ -145,10 +152,17 @@ export function auditAwsAuth(input: AuditInput, groupsBound?: (group: string) =>
     if (kind === 'user' || e.section === 'mapUsers') add('AA020', e, `${name(e)} ${kind === 'user' ? 'maps an IAM user (long-lived keys)' : kind === 'root' ? 'maps the root user through mapUsers (long-lived keys)' : 'is in mapUsers; roles belong in mapRoles'}`)
     if (groupsBound) {
       for (const g of e.groups) {
-        if (g.startsWith('system:') || g === '') continue
-        if (!groupsBound(g)) add('AA021', e, `${name(e)}: group '${g}' is named by no RoleBinding or ClusterRoleBinding`)
+        if (g.startsWith('system:') || g === '' || groupsBound(g)) continue
+        unbound.set(g, [...(unbound.get(g) ?? []), e])
       }
     }
+  }
+  // AA021: one finding per unbound group, naming the mappings that use it
+  for (const [g, es] of unbound) {
+    const first = es[0]!
+    add('AA021', first, `group '${g}' (mapped by ${es.length === 1 ? name(first) : `${es.length} entries: ${es.slice(0, 3).map(name).join(', ')}${es.length > 3 ? ', ...' : ''}`}) is named by no RoleBinding or ClusterRoleBinding`, {
+      evidence: {entries: es.length, group: g},
+    })
   }
   // AA012 / AA013: duplicates
   for (const list of [view.roles, view.users]) {

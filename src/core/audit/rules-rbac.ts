@@ -198,6 +198,78 @@ function namespacesFor(check: Check, r: EffectiveRule): string[] {
   }
 }
 
+interface Hit {
+  ruleId: string
+  r: EffectiveRule
+  text: string
+  severity?: Severity
+}
+
+const requestCache = new Map<string, AccessRequest[]>()
+function requestsFor(check: Check, ns: string): AccessRequest[] {
+  const k = `${check.id}|${ns}`
+  let v = requestCache.get(k)
+  if (!v) {
+    v = check.requests(ns)
+    requestCache.set(k, v)
+  }
+  return v
+}
+
+const RBAC_API = 'rbac.authorization.k8s.io'
+
+/** The RB checks over one set of effective rules. */
+function evaluate(rules: EffectiveRule[], escalate: boolean): Hit[] {
+  const hits: Hit[] = []
+  const add = (ruleId: string, r: EffectiveRule, text: string, severity?: Severity) =>
+    hits.push({r, ruleId, severity: escalate && severity !== 'critical' ? 'critical' : severity, text})
+  const admin = rules.find((r) => r.scope.type === 'cluster' && (ruleAllows(r.rule, {apiGroup: '*', resource: '*', verb: '*'}) || (r.role.kind === 'ClusterRole' && r.role.name === 'cluster-admin')))
+  if (admin) add('RB001', admin, `do anything in the cluster (${admin.role.kind} ${admin.role.name} through ${admin.binding.kind} ${admin.binding.name})`)
+  const canBind = rules.some((r) => ['roles', 'clusterroles'].some((res) => ['bind', 'escalate'].some((verb) => ruleAllows(r.rule, {apiGroup: RBAC_API, resource: res, verb}))))
+  for (const check of CHECKS) {
+    if (admin && check.id !== 'RB002') continue // cluster-admin implies every other check; RB002 is worth naming
+    if (check.id === 'RB009' && canBind) continue // reported as RB003
+    let hit: {r: EffectiveRule; ns: string} | undefined
+    outer: for (const r of rules) {
+      for (const ns of namespacesFor(check, r)) {
+        if (requestsFor(check, ns).some((req) => ruleAllows(r.rule, req))) {
+          hit = {ns, r}
+          break outer
+        }
+      }
+    }
+    if (!hit) continue
+    const where = hit.ns === '' ? (hit.r.scope.type === 'cluster' ? ' cluster-wide' : '') : ` in namespace ${hit.ns}`
+    let severity = check.severity?.(hit.r.scope.type === 'cluster' ? '' : hit.ns)
+    if (check.id === 'RB021' && !ruleAllows(hit.r.rule, {resource: 'nodes', subresource: 'status', verb: 'update'}) && ruleAllows(hit.r.rule, {namespace: hit.ns || undefined, resource: 'services', subresource: 'status', verb: 'update'})) {
+      severity = 'medium'
+    }
+    add(check.id, hit.r, `${check.describe}${where}`, severity)
+  }
+  if (!admin) {
+    // RB007: create CSRs + approve them + approve on a signer
+    const cluster = rules.filter((r) => r.scope.type === 'cluster')
+    const csrCreate = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create'}))
+    const csrApproval = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval', verb: 'update'}))
+    const signer = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'signers', verb: 'approve'}))
+    if (csrCreate && csrApproval && signer) add('RB007', csrApproval, 'create and approve certificate signing requests')
+    // RB019: evict pods and cordon nodes
+    const evict = rules.find((r) => ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', verb: 'delete'}) || ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', subresource: 'eviction', verb: 'create'}))
+    const cordon = cluster.find((r) => ruleAllows(r.rule, {resource: 'nodes', verb: 'patch'}) || ruleAllows(r.rule, {resource: 'nodes', verb: 'update'}))
+    if (evict && cordon) add('RB019', cordon, 'evict pods and cordon nodes')
+    // RB017: wildcards (one per role)
+    const seen = new Set<string>()
+    for (const r of rules) {
+      const wild = [...r.rule.verbs, ...r.rule.resources, ...r.rule.apiGroups].includes('*')
+      const key = `${r.role.kind}/${r.role.namespace ?? ''}/${r.role.name}`
+      if (!wild || seen.has(key)) continue
+      seen.add(key)
+      add('RB017', r, `use a wildcard rule of ${r.role.kind} ${r.role.name} (${JSON.stringify({apiGroups: r.rule.apiGroups, resources: r.rule.resources, verbs: r.rule.verbs})})`)
+    }
+  }
+  return hits
+}
+
 export interface RbacAuditInput {
   objects: RbacObjects
   /** bindings added from defaults, aggregation notes etc. */
@@ -228,87 +300,67 @@ export function auditRbac(input: AuditInput, rbac: RbacAuditInput): RbacAudit {
   const baselineKeys = new Set(baseline.map(grantKey))
   const mapAccounts = (input.awsAuth?.analysis.view.accounts.length ?? 0) > 0
 
+  // Identities with the same grants get the same answers: evaluate each distinct grant set once, then group the
+  // findings by (rule, binding, role) so a reviewer sees one finding per path with the identities that reach it.
+  const memo = new Map<string, Hit[]>()
+  const groups = new Map<string, {hit: Hit; ids: AuditIdentity[]}>()
+  const unresolvedGroups = new Map<string, {use: ReturnType<typeof bindingsFor>[number]; ids: AuditIdentity[]}>()
+  const SEP = '\u0000'
+  const usernameBound = (u: string): boolean => index.crbByPrincipal.has(`u${SEP}${u}`) || index.rbByPrincipal.has(`u${SEP}${u}`)
+  const unresolvedMemo = new Map<string, ReturnType<typeof bindingsFor>>()
   for (const id of identities) {
     const isBaseline = id.source === 'system:authenticated'
     const user = {groups: id.groups, username: id.username}
     if (!isBaseline && id.groups.includes('system:masters')) continue // AA001: bypasses RBAC entirely
-    // grants reachable through system:authenticated are reported once, for "every authenticated identity"
-    const rules = isBaseline ? baseline : effectiveRules(index, user).filter((r) => !baselineKeys.has(grantKey(r)))
-    const pathOf = (r: EffectiveRule): AccessPath => ({
-      arn: id.arn,
-      binding: r.binding,
-      groups: id.groups,
-      role: r.role,
-      rule: r.rule,
-      source: id.source,
-      username: id.username,
-    })
-    const subject = {arn: id.arn, groups: id.groups, kind: 'identity' as const, username: id.username}
-    const add = (ruleId: string, r: EffectiveRule, message: string, severity?: Severity) => {
-      const sev = isBaseline && mapAccounts && severity !== 'critical' ? 'critical' : severity
-      findings.push(
-        makeFinding(ruleId, subject, `${id.label} can ${message}`, {
-          location: {path: `${r.binding.kind}/${r.binding.namespace ? `${r.binding.namespace}/` : ''}${r.binding.name}`},
-          path: [pathOf(r)],
-          severity: sev,
-        }),
-      )
+    // What RBAC grants depends on the groups and, only when some binding names it, on the username.
+    const key = `${isBaseline ? 'B' : 'I'}${SEP}${[...id.groups].sort().join(SEP)}${usernameBound(id.username) ? `${SEP}u${SEP}${id.username}` : ''}`
+    let hits = memo.get(key)
+    if (!hits) {
+      // grants reachable through system:authenticated are reported once, for "every authenticated identity"
+      const rules = isBaseline ? baseline : effectiveRules(index, user).filter((r) => !baselineKeys.has(grantKey(r)))
+      hits = evaluate(rules, isBaseline && mapAccounts)
+      memo.set(key, hits)
+      if (!isBaseline) unresolvedMemo.set(key, bindingsFor(index, user).filter((u) => !u.resolved))
     }
-    // RB001
-    const admin = rules.find((r) => r.scope.type === 'cluster' && (ruleAllows(r.rule, {apiGroup: '*', resource: '*', verb: '*'}) || (r.role.kind === 'ClusterRole' && r.role.name === 'cluster-admin')))
-    if (admin) add('RB001', admin, `do anything in the cluster (${admin.role.kind} ${admin.role.name} through ${admin.binding.kind} ${admin.binding.name})`)
-    for (const check of CHECKS) {
-      if (admin && check.id !== 'RB002') continue // cluster-admin implies every other check; RB002 is worth naming
-      let hit: {r: EffectiveRule; ns: string} | undefined
-      outer: for (const r of rules) {
-        for (const ns of namespacesFor(check, r)) {
-          if (check.requests(ns).some((req) => ruleAllows(r.rule, req))) {
-            hit = {ns, r}
-            break outer
-          }
-        }
-      }
-      if (!hit) continue
-      if (check.id === 'RB009' && rules.some((r) => ['roles', 'clusterroles'].some((res) => ruleAllows(r.rule, {apiGroup: 'rbac.authorization.k8s.io', resource: res, verb: 'bind'}) || ruleAllows(r.rule, {apiGroup: 'rbac.authorization.k8s.io', resource: res, verb: 'escalate'})))) {
-        continue // reported as RB003
-      }
-      const where = hit.ns === '' ? (hit.r.scope.type === 'cluster' ? ' cluster-wide' : '') : ` in namespace ${hit.ns}`
-      let severity = check.severity?.(hit.r.scope.type === 'cluster' ? '' : hit.ns)
-      if (check.id === 'RB021' && !ruleAllows(hit.r.rule, {resource: 'nodes', subresource: 'status', verb: 'update'}) && ruleAllows(hit.r.rule, {namespace: hit.ns || undefined, resource: 'services', subresource: 'status', verb: 'update'})) {
-        severity = 'medium'
-      }
-      add(check.id, hit.r, `${check.describe}${where}`, severity)
+    for (const hit of hits) {
+      const gk = `${hit.ruleId}|${grantKey(hit.r)}`
+      const g = groups.get(gk)
+      if (g) g.ids.push(id)
+      else groups.set(gk, {hit, ids: [id]})
     }
-    // RB007: create CSRs + approve them + approve on a signer
-    const csrCreate = rules.find((r) => r.scope.type === 'cluster' && ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create'}))
-    const csrApproval = rules.find((r) => r.scope.type === 'cluster' && ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval', verb: 'update'}))
-    const signer = rules.find((r) => r.scope.type === 'cluster' && ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'signers', verb: 'approve'}))
-    if (!admin && csrCreate && csrApproval && signer) add('RB007', csrApproval, 'create and approve certificate signing requests')
-    // RB019: evict pods and cordon nodes
-    const evict = rules.find((r) => ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', verb: 'delete'}) || ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', subresource: 'eviction', verb: 'create'}))
-    const cordon = rules.find((r) => r.scope.type === 'cluster' && (ruleAllows(r.rule, {resource: 'nodes', verb: 'patch'}) || ruleAllows(r.rule, {resource: 'nodes', verb: 'update'})))
-    if (!admin && evict && cordon) add('RB019', cordon, 'evict pods and cordon nodes')
-    // RB017: wildcards (one finding per role)
-    if (!admin) {
-      const seen = new Set<string>()
-      for (const r of rules) {
-        const wild = [...r.rule.verbs, ...(r.rule.resources ?? []), ...(r.rule.apiGroups ?? [])].includes('*')
-        const key = `${r.role.kind}/${r.role.namespace ?? ''}/${r.role.name}`
-        if (!wild || seen.has(key)) continue
-        seen.add(key)
-        add('RB017', r, `use a wildcard rule of ${r.role.kind} ${r.role.name} (${JSON.stringify({apiGroups: r.rule.apiGroups, resources: r.rule.resources, verbs: r.rule.verbs})})`)
-      }
+    for (const use of unresolvedMemo.get(key) ?? []) {
+      const uk = `${use.binding.kind}/${use.binding.namespace ?? ''}/${use.binding.name}`
+      const g = unresolvedGroups.get(uk)
+      if (g) g.ids.push(id)
+      else unresolvedGroups.set(uk, {ids: [id], use})
     }
-    // RB022: bindings to missing roles
-    for (const b of isBaseline ? [] : bindingsFor(index, user)) {
-      if (b.resolved) continue
-      findings.push(
-        makeFinding('RB022', subject, `${id.label} is bound by ${b.binding.kind} ${b.binding.namespace ? `${b.binding.namespace}/` : ''}${b.binding.name} to ${b.role.kind} ${b.role.name}, which does not exist`, {
-          location: {path: `${b.binding.kind}/${b.binding.namespace ? `${b.binding.namespace}/` : ''}${b.binding.name}`},
-          path: [{arn: id.arn, binding: b.binding, groups: id.groups, role: b.role, source: id.source, username: id.username}],
-        }),
-      )
-    }
+  }
+  const who = (ids: AuditIdentity[]): string =>
+    ids.length === 1 ? ids[0]!.label : `${ids.length} identities (${ids.slice(0, 2).map((i) => i.label).join(', ')}${ids.length > 2 ? ', ...' : ''})`
+  const subjectOf = (ids: AuditIdentity[]) =>
+    ids.length === 1
+      ? {arn: ids[0]!.arn, groups: ids[0]!.groups, kind: 'identity' as const, username: ids[0]!.username}
+      : {groups: [...new Set(ids.flatMap((i) => i.groups))].slice(0, 10), kind: 'identity' as const, username: `${ids.length} identities`}
+  const MAX_PATHS = 5
+  for (const {hit, ids} of groups.values()) {
+    const r = hit.r
+    findings.push(
+      makeFinding(hit.ruleId, subjectOf(ids), `${who(ids)} can ${hit.text}`, {
+        evidence: {identities: ids.length},
+        location: {path: `${r.binding.kind}/${r.binding.namespace ? `${r.binding.namespace}/` : ''}${r.binding.name}`},
+        path: ids.slice(0, MAX_PATHS).map((id) => ({arn: id.arn, binding: r.binding, groups: id.groups, role: r.role, rule: r.rule, source: id.source, username: id.username})),
+        severity: hit.severity,
+      }),
+    )
+  }
+  for (const {ids, use: b} of unresolvedGroups.values()) {
+    findings.push(
+      makeFinding('RB022', subjectOf(ids), `${who(ids)} ${ids.length === 1 ? 'is' : 'are'} bound by ${b.binding.kind} ${b.binding.namespace ? `${b.binding.namespace}/` : ''}${b.binding.name} to ${b.role.kind} ${b.role.name}, which does not exist`, {
+        evidence: {identities: ids.length},
+        location: {path: `${b.binding.kind}/${b.binding.namespace ? `${b.binding.namespace}/` : ''}${b.binding.name}`},
+        path: ids.slice(0, MAX_PATHS).map((id) => ({arn: id.arn, binding: b.binding, groups: id.groups, role: b.role, source: id.source, username: id.username})),
+      }),
+    )
   }
   // RB016: non-default bindings to system:authenticated / system:unauthenticated / ARN-named users
   for (const b of [...index.objects.clusterRoleBindings, ...index.objects.roleBindings]) {

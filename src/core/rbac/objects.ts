@@ -3,7 +3,7 @@
  * multi-document YAML, JSON, `kind: List` / `*List` (nested too), and `kubectl get ... -o yaml|json` output (server
  * fields such as managedFields, resourceVersion and status are ignored). Pure: the caller reads the files.
  */
-import {isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode} from 'yaml'
+import {Composer, isMap, isScalar, isSeq, LineCounter, Parser, type Node as YamlNode} from 'yaml'
 
 import {badInput} from '../errors.js'
 
@@ -365,10 +365,14 @@ function parseRbacObject(
  */
 export function parseManifestText(text: string, sourceName: string): ManifestDoc[] {
   const lineCounter = new LineCounter()
-  const docs = parseAllDocuments(text, {lineCounter})
-  if (!Array.isArray(docs)) return []
+  // Compose one document at a time and let its syntax tree go: a dump with tens of thousands of objects would
+  // otherwise hold every tree in memory at once.
+  const composer = new Composer({})
+  const docs = composer.compose(new Parser(lineCounter.addNewLine).parse(text), true)
   const out: ManifestDoc[] = []
-  docs.forEach((doc, docIndex) => {
+  let docIndex = -1
+  for (const doc of docs) {
+    docIndex++
     const error = doc.errors[0]
     if (error) {
       const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line
@@ -379,7 +383,7 @@ export function parseManifestText(text: string, sourceName: string): ManifestDoc
       )
     }
     const node = doc.contents
-    if (node === null || (isScalar(node) && (node.value === null || node.value === undefined))) return
+    if (node === null || (isScalar(node) && (node.value === null || node.value === undefined))) continue
     const value: unknown = doc.toJS({maxAliasCount: 1000})
     const lineOf = (n: YamlNode | null | undefined, fallback: number): number =>
       n?.range ? lineCounter.linePos(n.range[0]).line : fallback
@@ -409,6 +413,6 @@ export function parseManifestText(text: string, sourceName: string): ManifestDoc
       )
     }
     visit(node as YamlNode, value, 1)
-  })
+  }
   return out
 }
