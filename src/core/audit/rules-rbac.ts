@@ -241,17 +241,27 @@ function evaluate(rules: EffectiveRule[], escalate: boolean): Hit[] {
     if (!hit) continue
     const where = hit.ns === '' ? (hit.r.scope.type === 'cluster' ? ' cluster-wide' : '') : ` in namespace ${hit.ns}`
     let severity = check.severity?.(hit.r.scope.type === 'cluster' ? '' : hit.ns)
-    if (check.id === 'RB021' && !ruleAllows(hit.r.rule, {resource: 'nodes', subresource: 'status', verb: 'update'}) && ruleAllows(hit.r.rule, {namespace: hit.ns || undefined, resource: 'services', subresource: 'status', verb: 'update'})) {
+    // RB021 is MEDIUM as soon as services/status is writable, whatever else the identity can write
+    if (check.id === 'RB021' && rules.some((r) => namespacesFor(check, r).some((ns) => ['update', 'patch'].some((verb) => ruleAllows(r.rule, {namespace: ns || undefined, resource: 'services', subresource: 'status', verb}))))) {
       severity = 'medium'
     }
     add(check.id, hit.r, `${check.describe}${where}`, severity)
+  }
+  // RB002 also covers delete followed by create of aws-auth in kube-system
+  if (!hits.some((h) => h.ruleId === 'RB002')) {
+    const rb002 = CHECKS.find((c) => c.id === 'RB002')!
+    const can = (verb: string, name?: string) =>
+      rules.find((r) => namespacesFor(rb002, r).some((ns) => ruleAllows(r.rule, {namespace: ns, resource: 'configmaps', verb, ...(name ? {name} : {})})))
+    const del = can('delete', 'aws-auth')
+    if (del && can('create')) add('RB002', del, 'delete and re-create the aws-auth ConfigMap in kube-system')
   }
   if (!admin) {
     // RB007: create CSRs + approve them + approve on a signer
     const cluster = rules.filter((r) => r.scope.type === 'cluster')
     const csrCreate = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create'}))
     const csrApproval = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: 'approval', verb: 'update'}))
-    const signer = cluster.find((r) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', resource: 'signers', verb: 'approve'}))
+    // approve is checked against the signer name, so resourceNames limited to a signer still let the holder approve
+    const signer = cluster.find((r) => [undefined, ...r.rule.resourceNames].some((name) => ruleAllows(r.rule, {apiGroup: 'certificates.k8s.io', name, resource: 'signers', verb: 'approve'})))
     if (csrCreate && csrApproval && signer) add('RB007', csrApproval, 'create and approve certificate signing requests')
     // RB019: evict pods and cordon nodes
     const evict = rules.find((r) => ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', verb: 'delete'}) || ruleAllows(r.rule, {namespace: scopeNs(r) || undefined, resource: 'pods', subresource: 'eviction', verb: 'create'}))
