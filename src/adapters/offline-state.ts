@@ -6,7 +6,9 @@ import type {AuditInput} from '../core/audit/context.js'
 import {aggregateClusterRoles} from '../core/rbac/aggregate.js'
 import {withDefaults} from '../core/rbac/defaults.js'
 import {loadManifestDocs, type RbacObjects} from '../core/rbac/objects.js'
+import {clusterInfoFromDescribeCluster} from '../core/cluster-info.js'
 import {loadAccessEntriesFile} from './files/access-entries-file.js'
+import {readInputFile} from './files/read.js'
 import {loadAwsAuthFile} from './files/aws-auth-file.js'
 import {loadIamInventoryFile} from './files/inventory-file.js'
 import {readManifests} from './files/manifests.js'
@@ -16,6 +18,7 @@ export interface OfflineSources {
   manifests?: string[]
   accessEntries?: string
   iamInventory?: string
+  clusterJson?: string
   /** add Kubernetes' default ClusterRoles/Bindings the dump lacks (default true) */
   defaults?: boolean
 }
@@ -51,6 +54,7 @@ export function loadOfflineState(s: OfflineSources): {input: AuditInput; rbac?: 
   }
   if (s.accessEntries) input.accessEntries = loadAccessEntriesFile(s.accessEntries)
   if (s.iamInventory) input.iam = loadIamInventoryFile(s.iamInventory)
+  if (s.clusterJson) input.cluster = clusterInfoFromDescribeCluster(readInputFile(s.clusterJson, 'cluster JSON'), s.clusterJson)
   const rbac = s.manifests && s.manifests.length > 0 ? loadRbacManifests(s.manifests, s.defaults ?? true) : undefined
   return {input, rbac}
 }

@@ -1,6 +1,10 @@
-import {Flags} from '@oclif/core'
+import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {awsFlags, clusterFlags} from '../flags.js'
+import {loadWorkloadFiles} from '../adapters/files/workload-files.js'
+import {auditWorkloadIdentity} from '../core/workload/rules.js'
+import type {AuditExtension} from '../core/audit/engine.js'
 import {loadOfflineState} from '../adapters/offline-state.js'
 import {readInputFile} from '../adapters/files/read.js'
 import {type AuditResult, failsAt, parseIgnoreFile, runAudit} from '../core/audit/engine.js'
@@ -15,6 +19,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
   static override description = `Runs the rule catalogue (AA aws-auth, AE access entries, CL cluster, RB RBAC reachability) over the sources you give.
 RB findings follow the chain a reviewer asks about: IAM ARN -> username/groups -> binding -> role -> rule.
 Rules whose input is missing are listed as "not checked", never as passed.
+Without file sources it reads the live cluster of the kubeconfig context, EKS (DescribeCluster, access entries) and IAM.
 For CI: --fail-on high exits 5 when anything high or critical is found; --output sarif feeds GitHub code scanning.`
 
   static override examples = [
@@ -27,7 +32,14 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
     'aws-auth': Flags.string({description: 'aws-auth ConfigMap file (manifest or kubectl output; - for stdin).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     manifests: Flags.string({description: 'RBAC manifests: files or directories (YAML, JSON, Lists, kubectl output). Repeatable.', helpGroup: 'SOURCES', helpValue: 'PATH', multiple: true}),
     'access-entries': Flags.string({description: 'Access entries JSON (aws eks describe-access-entry / list-associated-access-policies output).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
-    'iam-inventory': Flags.string({description: '`aws iam get-account-authorization-details` output, for dangling-principal checks.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'iam-inventory': Flags.string({description: '`aws iam get-account-authorization-details` output: dangling principals, and trust policies for --workload-identity.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'cluster-json': Flags.string({description: '`aws eks describe-cluster` output (one, or a JSON array of several).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'workload-identity': Flags.boolean({description: 'Also audit IRSA trust policies and EKS Pod Identity (WI rules; needs --iam-inventory and --cluster-json offline).', helpGroup: 'SOURCES'}),
+    'pod-identity-associations': Flags.string({description: '`aws eks describe-pod-identity-association` output (one or many), for WI007.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    ...clusterFlags,
+    ...awsFlags,
+    'cluster-name': Flags.string({description: 'EKS cluster name for live checks (default: from the kubeconfig).', helpGroup: 'CLUSTER', helpValue: 'NAME'}),
+    iam: Flags.boolean({allowNo: true, default: true, description: 'Live: check that mapped principals exist in IAM (one listing, not one call per ARN).', helpGroup: 'AWS'}),
     defaults: Flags.boolean({allowNo: true, default: true, description: 'Add Kubernetes\' default ClusterRoles and bindings that the manifests lack.', helpGroup: 'SOURCES'}),
     output: Flags.option({char: 'o', default: 'table', description: 'Output format.', options: ['table', 'json', 'sarif', 'markdown'] as const})(),
     'fail-on': Flags.option({description: 'Exit 5 when a finding at or above this severity remains.', options: [...SEVERITIES, 'none'] as const, default: 'none'})(),
@@ -37,28 +49,32 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
 
   async run(): Promise<AuditResult> {
     const f = this.flags
-    if (!f['aws-auth'] && !f.manifests && !f['access-entries'] && !f['iam-inventory']) {
-      throw badInput('no source given: pass --aws-auth FILE (and --manifests PATH, --access-entries FILE, --iam-inventory FILE)', 'E_NO_SOURCE')
-    }
     for (const id of f.ignore ?? []) if (!/^[A-Z]{2}\d{3}$/.test(id)) throw badInput(`--ignore ${id}: expected a rule id like AA007`)
     const ignore = [
       ...(f.ignore ?? []).map((rule) => ({reason: '--ignore on the command line', rule})),
       ...(f['ignore-file'] ? parseIgnoreFile(readInputFile(f['ignore-file'], 'ignore file'), f['ignore-file']) : []),
     ]
-    const {input, rbac} = loadOfflineState({
-      accessEntries: f['access-entries'],
-      awsAuth: f['aws-auth'],
-      defaults: f.defaults,
-      iamInventory: f['iam-inventory'],
-      manifests: f.manifests,
-    })
+    const offline = Boolean(f['aws-auth'] || f.manifests || f['access-entries'] || f['iam-inventory'] || f['cluster-json'])
+    const state = offline
+      ? {...loadOfflineState({
+          accessEntries: f['access-entries'],
+          awsAuth: f['aws-auth'],
+          clusterJson: f['cluster-json'],
+          defaults: f.defaults,
+          iamInventory: f['iam-inventory'],
+          manifests: f.manifests,
+        }), notes: [] as string[]}
+      : await this.live()
+    const {input, rbac} = state
     const rb = rbac ? auditRbac(input, {notes: rbac.notes, objects: rbac.objects}) : undefined
-    const result = runAudit(input, {
-      extensions: rb ? [{findings: rb.findings, notes: rb.notes, source: 'rbac'}] : [],
-      groupsBound: rb?.groupsBound,
-      hasRbac: Boolean(rb),
-      ignore,
-    })
+    const extensions: AuditExtension[] = rb ? [{findings: rb.findings, notes: rb.notes, source: 'rbac'}] : []
+    if (f['workload-identity']) {
+      if (!offline) throw badInput('--workload-identity reads files for now: pass --iam-inventory FILE and --cluster-json FILE (live IAM/EKS listing is not built yet)')
+      if (!f['iam-inventory'] || !f['cluster-json']) throw badInput('--workload-identity needs --iam-inventory FILE (trust policies) and --cluster-json FILE (the cluster\'s OIDC issuer)')
+      const wi = loadWorkloadFiles({clusterJson: f['cluster-json'], iamInventory: f['iam-inventory'], podIdentityAssociations: f['pod-identity-associations']})
+      extensions.push({findings: auditWorkloadIdentity(wi), source: 'workload'})
+    }
+    const result = runAudit(input, {extensions, groupsBound: rb?.groupsBound, hasRbac: Boolean(rb), ignore, notes: state.notes})
     if (!this.jsonEnabled()) {
       switch (f.output) {
         case 'json': {
@@ -80,5 +96,25 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
     }
     if (f['fail-on'] !== 'none' && failsAt(result, f['fail-on'])) process.exitCode = ExitCode.FINDINGS
     return result
+  }
+
+  /** Live sources: the kubeconfig context, EKS and IAM; a spinner on stderr only for a terminal and never with --json. */
+  private async live() {
+    const f = this.flags
+    const spin = !this.jsonEnabled() && process.stderr.isTTY
+    const {loadLiveState} = await import('../adapters/live-state.js')
+    try {
+      return await loadLiveState({
+        clusterName: f['cluster-name'],
+        context: f.context,
+        iam: f.iam,
+        kubeconfig: f.kubeconfig,
+        profile: f.profile,
+        progress: spin ? (m) => ux.action.start(m) : undefined,
+        region: f.region,
+      })
+    } finally {
+      if (spin) ux.action.stop()
+    }
   }
 }

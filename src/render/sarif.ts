@@ -1,5 +1,5 @@
 /** SARIF 2.1.0 for GitHub code scanning: one rule per catalogue entry, results with physical and logical locations. */
-import {RULES} from '../core/audit/catalogue.js'
+import {ALL_RULES as RULES} from '../core/audit/catalogue.js'
 import type {AuditResult} from '../core/audit/engine.js'
 import type {Finding, Severity} from '../core/audit/finding.js'
 

@@ -2,6 +2,7 @@
  * The audit rule catalogue (audit-rules.md Part A; WI rules from issue #8). Ids are stable: SARIF, ignore files and
  * CI pipelines depend on them.
  */
+import {WI_RULES} from '../workload/rules.js'
 import type {Severity} from './finding.js'
 
 /** Inputs a rule needs; a rule whose input is missing is reported as "not checked", never as passed. */
@@ -189,7 +190,20 @@ export const RULES: readonly RuleInfo[] = [
     'Can disable controls or redirect traffic.', 'Restrict these writes to the teams that own them.'),
 ]
 
-export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((x) => [x.id, x]))
+/** WI001-WI007 (issue #8): workload identity, from the workload core's own table. */
+const WORKLOAD_RULES: RuleInfo[] = Object.entries(WI_RULES).map(([id, m]) => ({
+  fix: m.fix,
+  id,
+  name: m.title.toLowerCase().replaceAll(/[^a-z0-9]+/g, '-').replaceAll(/^-|-$/g, ''),
+  needs: ['workload'],
+  rationale: m.rationale,
+  severity: m.baseSeverity,
+  title: m.title,
+}))
+
+export const ALL_RULES: readonly RuleInfo[] = [...RULES, ...WORKLOAD_RULES]
+
+export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(ALL_RULES.map((x) => [x.id, x]))
 
 export function ruleInfo(id: string): RuleInfo {
   const info = RULE_BY_ID.get(id)

@@ -2,7 +2,7 @@
 import {parseAllDocuments} from 'yaml'
 
 import {badInput} from '../errors.js'
-import {type AuditSource, RULES} from './catalogue.js'
+import {ALL_RULES, type AuditSource} from './catalogue.js'
 import type {AuditInput} from './context.js'
 import {atLeast, type Finding, SEVERITIES, type Severity, severityRank} from './finding.js'
 import {auditAwsAuth} from './rules-aws-auth.js'
@@ -62,7 +62,7 @@ function subjectText(f: Finding): string {
 
 export function runAudit(
   input: AuditInput,
-  opts: {extensions?: AuditExtension[]; ignore?: IgnoreEntry[]; today?: string; groupsBound?: (g: string) => boolean; hasRbac?: boolean} = {},
+  opts: {extensions?: AuditExtension[]; ignore?: IgnoreEntry[]; today?: string; groupsBound?: (g: string) => boolean; hasRbac?: boolean; notes?: string[]} = {},
 ): AuditResult {
   const sources = new Set<AuditSource>()
   if (input.awsAuth) sources.add('awsAuth')
@@ -71,7 +71,7 @@ export function runAudit(
   if (input.iam) sources.add('iam')
   if (opts.hasRbac) sources.add('rbac')
   for (const x of opts.extensions ?? []) sources.add(x.source)
-  const notes: string[] = []
+  const notes: string[] = [...(opts.notes ?? [])]
   if (input.cluster?.authenticationMode === 'API' && input.awsAuth) {
     notes.push('authentication mode is API: EKS ignores aws-auth entirely; AA findings describe a ConfigMap the cluster does not read')
   }
@@ -106,7 +106,7 @@ export function runAudit(
       a.message.localeCompare(b.message),
   )
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, all.filter((f) => f.severity === s).length])) as Record<Severity, number>
-  const notChecked = RULES.filter((r) => r.needs.some((n) => !sources.has(n))).map((r) => ({
+  const notChecked = ALL_RULES.filter((r) => r.needs.some((n) => !sources.has(n))).map((r) => ({
     missing: r.needs.filter((n) => !sources.has(n)),
     ruleId: r.id,
     title: r.title,
