@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {RULES} from '../../src/core/audit/catalogue.js'
+import {ALL_RULES} from '../../src/core/audit/catalogue.js'
 import {ROOT, runCli, runCliJson} from '../support/cli.js'
 
 const RISKY = 'test/fixtures/aws-auth/risky.yaml'
@@ -21,6 +21,7 @@ const CLEAN_ARGS = [
   '--manifests', `${CLEAN}/rbac`,
   '--access-entries', `${CLEAN}/access-entries.json`,
   '--iam-inventory', `${CLEAN}/iam-inventory.json`,
+  '--cluster-json', `${CLEAN}/cluster.json`,
 ]
 
 interface JsonFinding {
@@ -97,16 +98,17 @@ describe('a clean cluster dump', () => {
     const {code, json} = await runCliJson<JsonResult>(['audit', ...CLEAN_ARGS, '--fail-on', 'high'])
     expect(json.findings.filter((f) => f.severity === 'high' || f.severity === 'critical')).toEqual([])
     expect(code).toBe(0)
-    expect(json.summary.sources.sort()).toEqual(['accessEntries', 'awsAuth', 'iam', 'rbac'])
-    // the only thing worth saying: aws-auth is still in use
-    expect(json.findings.map((f) => f.ruleId)).toEqual(['AA022'])
+    expect(json.summary.sources.sort()).toEqual(['accessEntries', 'awsAuth', 'cluster', 'iam', 'rbac'])
+    // the only things worth saying: the migration to access entries is unfinished
+    expect(json.findings.map((f) => `${f.ruleId}:${f.severity}`)).toEqual(['CL002:low', 'AA022:info'])
   })
 
-  it('notChecked: with every offline source given, only the rules that need cluster configuration are not checked', async () => {
+  it('notChecked: with every source but --workload-identity, only the WI rules are not checked', async () => {
     const {json} = await runCliJson<JsonResult>(['audit', ...CLEAN_ARGS])
-    const expected = RULES.filter((r) => r.needs.includes('cluster')).map((r) => r.id)
+    const expected = ALL_RULES.filter((r) => r.needs.includes('workload')).map((r) => r.id)
+    expect(expected.length).toBeGreaterThan(0)
     expect(json.notChecked.map((n) => n.ruleId).sort()).toEqual(expected.sort())
-    for (const n of json.notChecked) expect(n.missing).toEqual(['cluster'])
+    for (const n of json.notChecked) expect(n.missing).toEqual(['workload'])
   })
 })
 
@@ -126,7 +128,7 @@ describe('--json shape and not-checked rules', () => {
     const {json} = await runCliJson<JsonResult>(['audit', '--aws-auth', RISKY])
     const notChecked = new Map(json.notChecked.map((n) => [n.ruleId, n.missing]))
     // every rule that needs something other than aws-auth is not checked; rules that need only aws-auth are checked
-    for (const r of RULES) {
+    for (const r of ALL_RULES) {
       const missing = r.needs.filter((n) => n !== 'awsAuth')
       if (missing.length > 0) expect(notChecked.get(r.id), r.id).toEqual(missing)
       else expect(notChecked.has(r.id), r.id).toBe(false)
@@ -151,13 +153,32 @@ describe('--json shape and not-checked rules', () => {
     expect(json.notChecked.some((n) => n.ruleId.startsWith('RB'))).toBe(false)
   })
 
-  it('no source at all: exit 4 with a message naming --aws-auth (table and --json)', async () => {
-    const plain = await runCli(['audit'])
-    expect(plain.code).toBe(4)
-    expect(plain.stderr).toMatch(/no source given/)
-    const json = await runCliJson<{error: {code: string; message: string}}>(['audit'])
-    expect(json.code).toBe(4)
-    expect(json.json.error).toMatchObject({code: 'E_NO_SOURCE', message: expect.stringMatching(/--aws-auth FILE/)})
+  it('no source at all: no file and no kubeconfig to go live with is an error, never an empty (passing) audit', async () => {
+    // without files, audit reads the cluster from the kubeconfig (live mode); with none there, it must refuse
+    const env = {HOME: tmp, KUBECONFIG: undefined, USERPROFILE: tmp}
+    const plain = await runCli(['audit', '--fail-on', 'high'], {env})
+    expect(plain.code).not.toBe(0)
+    expect(plain.stdout).not.toMatch(/findings|no findings/)
+    const json = await runCliJson<{error: {code: string; message: string}}>(['audit'], {env})
+    expect([4, 8]).toContain(json.code)
+    expect(json.json.error.message).not.toContain('\n')
+    expect(json.json.error.message).toMatch(/kubeconfig|--aws-auth/)
+  })
+})
+
+describe('--cluster-json', () => {
+  it('CL004/CL001/CL006: an open public endpoint, CONFIG_MAP mode and no logs are reported from describe-cluster output', async () => {
+    const file = write('open-cluster.json', JSON.stringify({
+      cluster: {
+        arn: 'arn:aws:eks:eu-west-1:111122223333:cluster/open',
+        logging: {clusterLogging: [{enabled: false, types: ['api', 'audit', 'authenticator']}]},
+        name: 'open',
+        resourcesVpcConfig: {endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0']},
+      },
+    }))
+    const {code, json} = await runCliJson<JsonResult>(['audit', '--cluster-json', file, '--fail-on', 'high'])
+    expect(json.findings.map((f) => `${f.ruleId}:${f.severity}`)).toEqual(['CL004:high', 'CL001:medium', 'CL006:medium'])
+    expect(code).toBe(5)
   })
 })
 
@@ -284,7 +305,7 @@ describe('--output sarif', () => {
     const log = JSON.parse(res.stdout) as {version: string; runs: {tool: {driver: {rules: {id: string}[]}}; results: {ruleId: string; ruleIndex: number}[]}[]}
     expect(log.version).toBe('2.1.0')
     const rules = log.runs[0]!.tool.driver.rules
-    expect(rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id))
+    expect(rules.map((r) => r.id)).toEqual(ALL_RULES.map((r) => r.id))
     for (const r of log.runs[0]!.results) expect(rules[r.ruleIndex]!.id).toBe(r.ruleId)
     const file = write(`audit-${Math.random().toString(36).slice(2)}.sarif`, res.stdout)
     const v = validate(file)
