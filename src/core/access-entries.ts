@@ -3,8 +3,7 @@
  * list-associated-access-policies` print (one or many, as an array or several documents), or eksauth's own
  * `{principalArn, kubernetesGroups, username, type, accessPolicies}` form. Pure.
  */
-import {parseAllDocuments} from 'yaml'
-
+import {parseDocuments} from './documents.js'
 import {badInput} from './errors.js'
 import type {AccessEntry, AccessPolicyAssociation} from './ports.js'
 
@@ -26,16 +25,7 @@ function policies(v: unknown): AccessPolicyAssociation[] {
 }
 
 export function parseAccessEntries(text: string, source: string): AccessEntry[] {
-  let values: unknown[]
-  try {
-    const docs = parseAllDocuments(text)
-    if (!Array.isArray(docs)) throw new Error('not YAML or JSON')
-    const err = docs.flatMap((d) => d.errors)[0]
-    if (err) throw new Error(err.message.split('\n')[0])
-    values = docs.map((d) => d.toJS())
-  } catch (error) {
-    throw badInput(`${source} is not JSON: ${(error as Error).message} (pass \`aws eks describe-access-entry ... --output json\` output)`)
-  }
+  const values = parseDocuments(text, source, '`aws eks describe-access-entry ... --output json` output')
   const byArn = new Map<string, AccessEntry>()
   const get = (arn: string): AccessEntry => {
     let e = byArn.get(arn)

@@ -2,10 +2,9 @@
  * IAM inventory for existence checks (AA015, AE007) from `aws iam get-account-authorization-details` output, or from
  * the live IAM directory. Pure.
  */
-import {parseAllDocuments} from 'yaml'
-
 import {parseArn} from './arn.js'
 import {type IamInventory, inventoryKey} from './audit/context.js'
+import {parseDocuments} from './documents.js'
 import {badInput} from './errors.js'
 
 export function emptyInventory(): IamInventory {
@@ -21,16 +20,7 @@ export function addPrincipal(inv: IamInventory, arn: string, id?: string): void 
 
 /** Accepts one or several (paged) documents of get-account-authorization-details output. */
 export function parseIamInventory(text: string, source: string): IamInventory {
-  let docs: unknown[]
-  try {
-    const parsed = parseAllDocuments(text)
-    if (!Array.isArray(parsed)) throw new Error('not YAML or JSON')
-    const err = parsed.flatMap((d) => d.errors)[0]
-    if (err) throw new Error(err.message.split('\n')[0])
-    docs = parsed.map((d) => d.toJS())
-  } catch (error) {
-    throw badInput(`${source} is not JSON: ${(error as Error).message} (pass \`aws iam get-account-authorization-details\` output)`)
-  }
+  const docs = parseDocuments(text, source, '`aws iam get-account-authorization-details` output')
   const inv = emptyInventory()
   let found = false
   for (const doc of docs.flat()) {

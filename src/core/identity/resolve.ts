@@ -8,6 +8,7 @@ import {type AuthenticatorView, type MappingEntry, ssoPattern} from '../aws-auth
 import {deadEntryReason} from '../aws-auth/diagnostics.js'
 import {badInput} from '../errors.js'
 import type {AccessEntry, AuthenticationMode} from '../ports.js'
+import {globMatch} from '../workload/glob.js'
 import {renderTemplate, type TemplateIdentity} from './template.js'
 
 export interface IdentityInput {
@@ -385,10 +386,4 @@ const safeStrip = (arn: string): string | undefined => {
   } catch {
     return undefined
   }
-}
-
-/** IAM ArnLike-style glob (`*`, `?`) on lower-cased strings. */
-function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.') + '$')
-  return re.test(value)
 }
