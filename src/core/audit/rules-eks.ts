@@ -46,7 +46,7 @@ export function auditAccessEntries(input: AuditInput): Finding[] {
     } catch {
       kind = undefined
     }
-    if (e.username && kind === 'role' && !NODE_TYPES.has(e.type ?? '') && !e.username.includes('{{SessionName}}')) {
+    if (e.username && kind === 'role' && !NODE_TYPES.has(e.type ?? '') && !/\{\{SessionName(Raw)?\}\}/.test(e.username)) {
       add('AE004', `${e.principalArn}: username '${e.username}' has no {{SessionName}}, so sessions are indistinguishable`, {severity: 'low'})
     }
     const inAwsAuth = effectiveAwsAuth.find((m) => m.arn && key(m.arn) === key(e.principalArn))
