@@ -33,6 +33,8 @@ backup first and print its path. ${RETRY_SUMMARY}`
     const by = f.arn === undefined ? 'username' : 'arn'
     const value = (f.arn ?? f.username)!
     if (value.trim() === '' || value !== value.trim()) throw badInput(`the ${by} ${JSON.stringify(value)} is empty or has surrounding spaces`)
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(value)) throw badInput(`the ${by} ${JSON.stringify(value)} contains a control character or line break; retype it`)
     return runEditSession({json: this.jsonEnabled(), note: (t) => this.note(t), out: (t) => this.out(t)}, f, {by, kind: 'remove', value})
   }
 }

@@ -208,7 +208,7 @@ export interface NormalisedPrincipal {
 export function normaliseForMapping(input: string, expect: 'role' | 'user'): NormalisedPrincipal {
   const raw = input
   if (raw !== raw.trim()) {
-    throw new ArnError('resource', raw, `the ARN '${raw}' has leading or trailing spaces; remove them`)
+    throw new ArnError('resource', raw, `the ARN '${JSON.stringify(raw).slice(1, -1)}' has leading or trailing spaces; remove them`)
   }
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f]/.test(raw) || /[^\u0021-\u007e]/.test(raw)) {
