@@ -1,7 +1,7 @@
 /** The IAM directory (GetRole/GetUser), loaded only when used. */
-import {EksauthError, ExitCode} from '../core/errors.js'
 import type {IamDirectory} from '../core/ports.js'
 
-export async function openIamDirectory(_flags: {profile?: string; region?: string}): Promise<IamDirectory> {
-  throw new EksauthError('the IAM existence check is not available in this build yet: pass --no-verify-iam', {code: 'E_NO_IAM', exit: ExitCode.UNAVAILABLE})
+export async function openIamDirectory(flags: {profile?: string; region?: string}): Promise<IamDirectory> {
+  const {SdkIamDirectory} = await import('../adapters/aws/iam-directory.js')
+  return new SdkIamDirectory({profile: flags.profile, region: flags.region})
 }

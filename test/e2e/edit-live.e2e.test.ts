@@ -196,12 +196,14 @@ describe('live edits', () => {
       Array.from({length: n}, (_, i) =>
         runCli(
           ['map-user', '--arn', `arn:aws:iam::111122223333:user/user${i}`, '--username', `user${i}`, '--group', 'team', '--kubeconfig', kubeconfig, '--no-verify-iam', '--yes', '--json'],
-          {env: env(), timeoutMs: 120_000},
+          // generous: on a loaded CI machine 20 node processes starting at once are slow; the bound under test is
+          // the retry count, not wall time
+          {env: env(), timeoutMs: 300_000},
         ),
       ),
     )
     const attempts = runs.map((r) => (r.code === 0 ? (JSON.parse(r.stdout).attempts as number) : -1))
-    for (const r of runs) expect(r.code, r.stderr).toBe(0)
+    for (const r of runs) expect(r.code, `exit ${r.code}: ${r.stderr.slice(-600)}`).toBe(0)
     const now = data()
     const view = parseAwsAuth(now)
     for (let i = 0; i < n; i++) expect(view.userIndex.get(`arn:aws:iam::111122223333:user/user${i}`)?.username).toBe(`user${i}`)
@@ -210,5 +212,5 @@ describe('live edits', () => {
     expect(now.mapAccounts).toBe(SEED.mapAccounts)
     expect(now.other).toBe(SEED.other)
     console.log(`concurrency: attempts per process ${JSON.stringify(attempts)}; max ${Math.max(...attempts)}`)
-  }, 180_000)
+  }, 360_000)
 })
