@@ -8,7 +8,14 @@ import {badInput} from '../core/errors.js'
 import {resolveIdentity} from '../core/identity/resolve.js'
 import {defaultRbacObjects} from '../core/rbac/defaults.js'
 import {authorize, directIdentity, type FullSimulateResult, requestFromFlags} from '../core/simulate.js'
-import {renderSimulate} from '../render/simulate.js'
+import {renderSimulate, renderTokenStep} from '../render/simulate.js'
+import type {TokenVerdict} from '../adapters/aws/sts.js'
+import type {Diagnosis} from '../core/identity/resolve.js'
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+/** simulate --token: the verify result comes first; a failing token ends the chain (diagnosis token-rejected). */
+export type SimulateTokenResult = Omit<FullSimulateResult, 'diagnosis'> & {diagnosis: Diagnosis | 'token-rejected'; token?: TokenVerdict}
 
 export default class Simulate extends BaseCommand<typeof Simulate> {
   static override summary = 'Work out, offline, what EKS makes of an AWS identity: username, groups, RBAC decision, or why it is rejected.'
@@ -17,12 +24,16 @@ access entries (per the authentication mode), then mapRoles, mapUsers and mapAcc
 templates are rendered. With --manifests and a request (--verb/--resource or --non-resource-url) it then decides the
 request as the API server would (system:masters before RBAC, then RBAC; access policies of a matching access entry
 count too). Needs no cluster, credentials or network. Without --aws-auth it only canonicalises.
-An identity that is not mapped, or a request that is denied, is an answer, not an error: exit 0.`
+With --token T --cluster-id C the token is checked first (the authenticator's format checks, expiry at --at, the
+signature when the local static keys signed it, and with --sts a replay to STS, which also names the caller when --arn
+is omitted); a failing token ends the chain with its reason keyword, and --json carries the verify result as "token".
+An identity that is not mapped, a rejected token or a denied request is an answer, not an error: exit 0.`
 
   static override examples = [
     '<%= config.bin %> simulate --arn arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jane --aws-auth examples/aws-auth.yaml',
     '<%= config.bin %> simulate --arn arn:aws:sts::111122223333:assumed-role/SecurityAudit/sam --aws-auth examples/aws-auth.yaml --manifests examples/rbac --verb get --resource secrets --namespace kube-system',
     '<%= config.bin %> simulate --username jenkins --group deployers --manifests examples/rbac --list',
+    '<%= config.bin %> simulate --token "$TOKEN" --cluster-id prod --sts --aws-auth examples/aws-auth.yaml',
     '<%= config.bin %> simulate --arn arn:aws:sts::111122223333:assumed-role/nodes/i-0123456789abcdef0 --aws-auth examples/aws-auth.yaml --ec2-private-dns-name ip-10-0-1-23.ec2.internal',
   ]
 
@@ -50,17 +61,49 @@ An identity that is not mapped, or a request that is denied, is an answer, not a
     'non-resource-url': Flags.string({description: 'A non-resource path such as /healthz or /metrics.', helpGroup: 'REQUEST', helpValue: 'PATH'}),
     list: Flags.boolean({description: 'List every rule the identity has (in --namespace), like kubectl auth can-i --list.', helpGroup: 'REQUEST'}),
     'sso-role-match': Flags.boolean({description: 'Assume the authenticator\'s alpha SSORoleMatch gate is on (D6).', hidden: true}),
+    token: Flags.string({dependsOn: ['cluster-id'], description: 'Check this EKS token first (k8s-aws-v1.…); a failing token ends the chain with its reason keyword.', helpGroup: 'TOKEN', helpValue: 'T'}),
+    'cluster-id': Flags.string({description: 'Cluster name the token must be signed for (the server\'s --cluster-id).', helpGroup: 'TOKEN', helpValue: 'NAME'}),
+    at: Flags.string({dependsOn: ['token'], description: 'Judge token expiry at this instant (RFC 3339) instead of now.', helpGroup: 'TOKEN', helpValue: 'TIME'}),
+    sts: Flags.boolean({dependsOn: ['token'], description: 'Replay the token to STS (as the server does); without --arn the caller ARN comes from STS.', helpGroup: 'TOKEN'}),
+    'sts-endpoint': Flags.string({dependsOn: ['sts'], description: 'STS endpoint for --sts (tests).', hidden: true}),
   }
 
-  async run(): Promise<FullSimulateResult> {
+  async run(): Promise<SimulateTokenResult> {
     const f = this.flags
-    if (!f.arn && f.username === undefined) throw badInput('say who: pass --arn ARN (the caller as STS reports it) or --username U [--group G ...]', 'E_NO_IDENTITY')
+    if (!f.arn && f.username === undefined && !(f.token !== undefined && f.sts)) {
+      throw badInput('say who: pass --arn ARN (the caller as STS reports it), --username U [--group G ...], or --token T --sts', 'E_NO_IDENTITY')
+    }
+    if (f.token !== undefined && f.username !== undefined) throw badInput('--token explains an AWS identity: use it with --arn or --sts, not --username', 'E_BAD_INPUT')
     const request = requestFromFlags({apiGroup: f['api-group'], name: f.name, namespace: f.namespace, nonResourceUrl: f['non-resource-url'], resource: f.resource, verb: f.verb})
+    let token: TokenVerdict | undefined
+    let arn = f.arn
+    if (f.token !== undefined) {
+      token = await this.checkToken(f.token, f['cluster-id']!, f.at, f.sts, f['sts-endpoint'])
+      this.out(renderTokenStep(token, f.token))
+      if (!token.valid) {
+        const rejected: SimulateTokenResult = {
+          authenticated: false,
+          canonicalArn: null,
+          diagnosis: 'token-rejected',
+          input: {arn: f.arn ?? token.callerArn ?? ''},
+          mapping: null,
+          notes: [],
+          principal: null,
+          reason: `token rejected (${token.reason}): ${token.message}`,
+          steps: [`token: ${token.reason}`],
+          token,
+          user: null,
+        }
+        this.out(renderSimulate(rejected as FullSimulateResult))
+        return rejected
+      }
+      if (!arn && token.callerArn) arn = token.callerArn
+    }
     const awsAuth = f['aws-auth'] ? loadAwsAuthFile(f['aws-auth']) : undefined
     const accessEntries = f['access-entries'] ? loadAccessEntriesFile(f['access-entries']) : undefined
-    const identity = f.arn
+    const identity = arn
       ? resolveIdentity(
-          {accessKeyId: f['access-key-id'], arn: f.arn, ec2PrivateDnsName: f['ec2-private-dns-name'], userId: f['user-id']},
+          {accessKeyId: f['access-key-id'], arn, ec2PrivateDnsName: f['ec2-private-dns-name'], userId: f['user-id']},
           {
             accessEntries,
             authMode: f['auth-mode'],
@@ -81,7 +124,26 @@ An identity that is not mapped, or a request that is denied, is an answer, not a
       rbac: rbac?.objects ?? (needsRbac && f.defaults ? defaultRbacObjects() : undefined),
       request,
     })
+    if (token) {
+      result.steps.unshift(`token valid for cluster id ${JSON.stringify(f['cluster-id'])}${token.callerArn ? `, signed by ${token.callerArn} (STS)` : ''}, expires ${token.expiresAt}`)
+    }
     this.out(renderSimulate(result))
-    return result
+    return token ? {token, ...result} : result
+  }
+
+  /** Format checks, the signature when the local static keys signed it, and the STS replay with --sts. */
+  private async checkToken(token: string, clusterId: string, at: string | undefined, sts: boolean, endpoint: string | undefined): Promise<TokenVerdict> {
+    let now: Date | undefined
+    if (at !== undefined) {
+      now = RFC3339.test(at) ? new Date(at) : undefined
+      if (!now || Number.isNaN(now.getTime())) throw badInput(`--at "${at}" is not an RFC 3339 time`, 'E_BAD_INPUT', ['e.g. --at 2026-01-01T12:00:00Z'])
+    }
+    const env = endpoint ? {...process.env, AWS_ENDPOINT_URL_STS: endpoint} : process.env
+    // recompute the signature only with static keys: never wait on a credential chain (IMDS) for an offline answer
+    const signature = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && !env.AWS_PROFILE)
+    const {verifyToken} = await import('../adapters/aws/sts.js')
+    const v = await verifyToken(token, {clusterId, env, now, signature, sts})
+    if (v.valid && !signature && !sts) v.message = `${v.message}; signature not checked (no static AWS keys here; --sts asks STS)`
+    return v
   }
 }

@@ -1,4 +1,5 @@
 import type {FullSimulateResult} from '../core/simulate.js'
+import {redactToken} from '../core/identity/token.js'
 import {paint} from './colors.js'
 
 export function renderSimulate(r: FullSimulateResult): string {
@@ -32,4 +33,13 @@ export function renderSimulate(r: FullSimulateResult): string {
     }
   }
   return lines.join('\n')
+}
+
+/** The token step of `simulate --token`: one line, the token redacted. */
+export function renderTokenStep(v: {valid: boolean; reason: string | null; message: string; callerArn?: string | null}, token: string): string {
+  const c = paint()
+  const shown = redactToken(token)
+  return v.valid
+    ? `${c.green('token valid')} ${shown}${v.callerArn ? ` (STS: ${v.callerArn})` : ''}: ${v.message}`
+    : `${c.red(`token rejected (${v.reason})`)} ${shown}: ${v.message}`
 }
