@@ -257,6 +257,9 @@ export function diagnose(ev: WhoamiEvidence): WhoamiResult {
     } else if (c.valid && ahead > 5 * 60_000) {
       add('token', 'fail', `token signed at ${c.signedAt}, ${Math.round(ahead / 60_000)} minutes in the future of this clock`, ev2)
       decide('unauthorized', 'clock-skew', `The token is signed ${Math.round(ahead / 60_000)} minutes ahead of this machine's clock (${ev.now}), which STS refuses: sync the clock (NTP) of the machine that signs tokens.`)
+    } else if (!c.valid && c.reason === 'bad-signature' && pluginClusterMismatch) {
+      add('token', 'fail', `${c.message}; ${pluginClusterMismatch}`, ev2)
+      decide('unauthorized', 'token-wrong-cluster', `${cap(pluginClusterMismatch)}, so STS rejects the signature (SignatureDoesNotMatch): set --cluster-name ${ev.cluster!.name} in the kubeconfig exec args.`)
     } else if (!c.valid && c.reason === 'bad-signature') {
       add('token', 'fail', c.message, ev2)
       decide('unauthorized', 'token-wrong-cluster', `The token was minted for another cluster name than "${c.clusterId ?? ev.cluster?.name ?? '?'}" (its signed x-k8s-aws-id differs), so STS answers SignatureDoesNotMatch: mint it with --cluster-name ${c.clusterId ?? ev.cluster?.name ?? 'CLUSTER'} (kubeconfig exec args).`)
