@@ -432,6 +432,20 @@ export function applyIntent(data: Record<string, string>, intent: EditIntent): E
   const matches = entriesOf(view, section).filter((e) => e.arn !== '' && lookupKey(e.arn) === key)
 
   if (matches.length === 0) {
+    for (const e of entriesOf(view, section)) {
+      if (e.arn === '' || lookupKey(e.arn) === key) continue
+      let meant: string | undefined
+      try {
+        meant = lookupKey(stripPath(canonicalize(e.arn).canonicalArn))
+      } catch {
+        meant = undefined
+      }
+      if (meant === key) {
+        notes.push(
+          `${section} entry ${e.index + 1} maps the same role as ${e.arn}, which never matches (D2); it is left as it is: \`eksauth unmap --arn ${e.arn}\` removes it`,
+        )
+      }
+    }
     const username = intent.username ?? (section === 'mapRoles' ? defaultRoleUsername(intent.arn) : undefined)
     if (username === undefined) throw new EksauthError('a new mapUsers entry needs --username', {code: 'E_USAGE', exit: ExitCode.BAD_INPUT})
     const target: EditTarget = {arn: intent.arn, groups: [...intent.groups], section, username}
