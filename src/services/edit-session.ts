@@ -47,13 +47,13 @@ export interface OpenedStore {
   context?: string
 }
 
-export async function openStore(flags: EditSessionFlags): Promise<OpenedStore & {mode: 'file' | 'cluster'}> {
+export async function openStore(flags: EditSessionFlags, onRetry?: (message: string) => void): Promise<OpenedStore & {mode: 'file' | 'cluster'}> {
   if (flags.file) {
     const {FileAwsAuthStore} = await import('../adapters/files/aws-auth-store.js')
     return {mode: 'file', store: new FileAwsAuthStore(flags.file)}
   }
   const {openClusterStore} = await import('./cluster-store.js')
-  return {mode: 'cluster', ...(await openClusterStore(flags))}
+  return {mode: 'cluster', ...(await openClusterStore(flags, onRetry))}
 }
 
 async function defaultPrompt(question: string): Promise<string> {
@@ -84,7 +84,7 @@ export async function runEditSession(
   principal?: {arn: string; kind: 'role' | 'user' | 'root'},
   preNotes: string[] = [],
 ): Promise<SessionOutcome> {
-  const opened = await openStore(flags)
+  const opened = await openStore(flags, (m) => io.note(`retry: ${m}`))
   const dryRun = Boolean(flags['dry-run'])
   for (const n of preNotes) io.note(`note: ${n}`)
   const warnings: string[] = []

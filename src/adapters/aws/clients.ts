@@ -83,6 +83,36 @@ async function baseConfig(opts: AwsClientOptions, region: string) {
   }
 }
 
+/** stderr gets one line per retry the SDK is about to make (retries must be visible), never a secret. */
+export const retryNotice = (service: string, command: string, error: unknown, attempt: number, max: number): string => {
+  const e = shape(error)
+  return `retry: ${service}:${command.replace(/Command$/, '')}: ${e.name ?? e.code ?? 'error'} (${safeMessage(error)}); retrying (attempt ${attempt + 1} of ${max})`
+}
+
+interface WithStack {
+  middlewareStack: {add(mw: unknown, opts: {name: string; priority: 'low'; step: 'finalizeRequest'}): void}
+}
+
+/** Per attempt (inside the SDK's retry middleware): a notice when a retryable failure will be retried. */
+function withRetryNotices<T>(client: T, service: string): T {
+  ;(client as unknown as WithStack).middlewareStack.add(
+    (next: (a: unknown) => Promise<unknown>, context: {commandName?: string}) => async (args: {request?: {headers?: Record<string, string>}}) => {
+      try {
+        return await next(args)
+      } catch (error) {
+        const m = /attempt=(\d+); max=(\d+)/.exec(args.request?.headers?.['amz-sdk-request'] ?? '')
+        const kind = classifyAwsError(error)
+        if (m && Number(m[1]) < Number(m[2]) && (kind === 'throttled' || kind === 'server' || kind === 'network')) {
+          process.stderr.write(`${retryNotice(service, context.commandName ?? 'call', error, Number(m[1]), Number(m[2]))}\n`)
+        }
+        throw error
+      }
+    },
+    {name: 'eksauthRetryNotice', priority: 'low', step: 'finalizeRequest'},
+  )
+  return client
+}
+
 const cache = new Map<string, {destroy(): void}>()
 
 function cacheKey(service: string, opts: AwsClientOptions, region: string): string | undefined {
@@ -111,7 +141,7 @@ export async function iamClient(opts: AwsClientOptions = {}, partition?: string)
   const region = resolveRegion({env: opts.env, profile: opts.profile, region: opts.region}).region ?? globalRegion(partition)
   return cached(cacheKey('iam', opts, region), async () => {
     const {IAMClient} = await import('@aws-sdk/client-iam')
-    return new IAMClient(await baseConfig(opts, region))
+    return withRetryNotices(new IAMClient(await baseConfig(opts, region)), 'iam')
   })
 }
 
@@ -121,7 +151,7 @@ export async function stsClient(opts: AwsClientOptions = {}): Promise<STSClient>
   const region = resolveRegion({env: opts.env, profile: opts.profile, region: opts.region}).region ?? 'us-east-1'
   return cached(cacheKey('sts', opts, region), async () => {
     const {STSClient} = await import('@aws-sdk/client-sts')
-    return new STSClient(await baseConfig(opts, region))
+    return withRetryNotices(new STSClient(await baseConfig(opts, region)), 'sts')
   })
 }
 
@@ -138,7 +168,7 @@ export async function eksClient(opts: AwsClientOptions = {}): Promise<EKSClient>
   }
   return cached(cacheKey('eks', opts, region), async () => {
     const {EKSClient} = await import('@aws-sdk/client-eks')
-    return new EKSClient(await baseConfig(opts, region))
+    return withRetryNotices(new EKSClient(await baseConfig(opts, region)), 'eks')
   })
 }
 

@@ -17,6 +17,8 @@ export interface ClusterOptions extends KubeconfigSelection {
   /** first backoff, doubled each retry, default 300 ms; a Retry-After header wins (up to maxRetryAfterMs) */
   retryBaseMs?: number
   maxRetryAfterMs?: number
+  /** told about every retry before its wait (stderr notices: retries must be visible) */
+  onRetry?: (message: string) => void
 }
 
 /** What a call does, for the messages: `update` on configmaps "aws-auth" in kube-system. */
@@ -65,6 +67,7 @@ export class Cluster {
   private readonly retries: number
   private readonly retryBaseMs: number
   private readonly maxRetryAfterMs: number
+  private readonly onRetry?: (message: string) => void
   private readonly clients = new Map<unknown, unknown>()
 
   private constructor(loaded: LoadedKubeconfig, opts: ClusterOptions) {
@@ -74,6 +77,7 @@ export class Cluster {
     this.retries = opts.retries ?? 2
     this.retryBaseMs = opts.retryBaseMs ?? 300
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000
+    this.onRetry = opts.onRetry
   }
 
   /** Loads the kubeconfig (and client-node); nothing is sent to the cluster yet. */
@@ -145,6 +149,8 @@ export class Cluster {
         }
         const wait = attempt < this.retries ? this.retryDelay(e, api, attempt) : undefined
         if (wait === undefined) throw this.translate(e, op, api)
+        const why = api ? `${api.code} ${parseStatus(api.body).reason ?? ''}`.trim() : (netCode(e) ?? 'network error')
+        this.onRetry?.(`${op.verb} ${objectText(op)}: ${why} from ${this.description.server}; retrying in ${Math.round(wait)} ms (retry ${attempt + 1} of ${this.retries})`)
         await sleep(wait)
       }
     }
