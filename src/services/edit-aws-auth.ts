@@ -95,9 +95,20 @@ export async function editAwsAuth(opts: EditServiceOptions): Promise<EditOutcome
   const target = opts.store.describe()
   let confirmed: string | undefined
   let shown = false
+  /** the backup of an attempt whose write lost a conflict, or whose answer was lost: kept until a later write lands */
+  let earlier: string | null = null
+  let existedBefore: boolean | undefined
 
   for (let attempt = 1; ; attempt++) {
     const snap = await opts.store.read()
+    if (existedBefore === true && !snap.exists && opts.intent.kind !== 'restore') {
+      // someone deleted aws-auth between our read and our write: never re-create it holding only this one change
+      throw new EksauthError(
+        `aws-auth was deleted by someone else while eksauth was editing it; nothing was written${earlier ? `: its last content is in the backup ${earlier} (eksauth restore ${earlier})` : ''}`,
+        {code: 'E_CONFLICT', exit: ExitCode.CONFLICT},
+      )
+    }
+    existedBefore ??= snap.exists
     const res = applyIntent(snap.data, opts.intent)
     // field order of the --json contract: action, target, section, arn, username, groups, entries..., diff, ...
     const base = {
@@ -114,10 +125,11 @@ export async function editAwsAuth(opts: EditServiceOptions): Promise<EditOutcome
       return {
         ...base,
         attempts: attempt,
-        backupPath: null,
+        // after a lost answer our own earlier write may be what made this a no-op: its backup stays
+        backupPath: earlier,
         diff: '',
         dryRun,
-        notes: res.notes,
+        notes: earlier ? [...res.notes, `an earlier attempt may have written this change before its answer was lost; the backup taken before it is kept: ${earlier}`] : res.notes,
         resourceVersion: snap.resourceVersion ?? null,
         warnings: [],
       }
@@ -143,6 +155,7 @@ export async function editAwsAuth(opts: EditServiceOptions): Promise<EditOutcome
     if (!dryRun && opts.backup) backupPath = await opts.backup(snap)
     try {
       const written = await opts.store.write(res.data, snap, {dryRun})
+      if (earlier && backupPath) opts.discardBackup?.(earlier)
       return {
         ...base,
         attempts: attempt,
@@ -154,9 +167,14 @@ export async function editAwsAuth(opts: EditServiceOptions): Promise<EditOutcome
         warnings,
       }
     } catch (error) {
-      if (backupPath) opts.discardBackup?.(backupPath)
+      // not a conflict (403, 5xx after retries, timeout, reset): the write may or may not have landed, keep the backup
       if (!(error instanceof ConflictError)) throw error
+      if (backupPath) {
+        if (earlier) opts.discardBackup?.(earlier)
+        earlier = backupPath
+      }
       if (attempt >= policy.attempts) {
+        if (earlier) opts.discardBackup?.(earlier)
         throw new EksauthError(
           `aws-auth kept changing under us: ${attempt} attempts all lost a conflict (${error.message}); nothing was written, run the command again`,
           {code: 'E_CONFLICT', exit: ExitCode.CONFLICT},
