@@ -420,7 +420,9 @@ export function diagnose(ev: WhoamiEvidence): WhoamiResult {
       decide(
         'unauthorized',
         'server-rejected',
-        `The API server rejects the kubeconfig's credentials although every step above passed: check that the exec plugin's token is for this cluster and that the mapping above is the one the cluster has (re-read aws-auth and access entries).`,
+        mappedUser
+          ? `The API server rejects the kubeconfig's credentials although every step above passed: check that the exec plugin's token is for this cluster and that the mapping above is the one the cluster has (re-read aws-auth and access entries).`
+          : `The API server rejects ${identity.canonicalArn ?? 'the kubeconfig\'s credentials'} (401) and the mappings could not be read to say why: have a cluster admin map ${identity.canonicalArn ?? 'your identity'} (access entry or aws-auth), or rerun with --aws-auth / --access-entries files.`,
       )
     }
   } else {
