@@ -7,7 +7,9 @@ import {loadRbacManifests} from '../adapters/offline-state.js'
 import {badInput} from '../core/errors.js'
 import {resolveIdentity} from '../core/identity/resolve.js'
 import {defaultRbacObjects} from '../core/rbac/defaults.js'
-import {authorize, directIdentity, type FullSimulateResult, requestFromFlags} from '../core/simulate.js'
+import {authorize, directIdentity, serviceAccountIdentity, type FullSimulateResult, requestFromFlags} from '../core/simulate.js'
+import {loadWorkloadFiles} from '../adapters/files/workload-files.js'
+import {parseServiceAccount, type ServiceAccountRole, serviceAccountRoles} from '../core/workload/rules.js'
 import {renderSimulate, renderTokenStep} from '../render/simulate.js'
 import type {TokenVerdict} from '../adapters/aws/sts.js'
 import type {Diagnosis} from '../core/identity/resolve.js'
@@ -44,6 +46,15 @@ An identity that is not mapped, a rejected token or a denied request is an answe
     'ec2-private-dns-name': Flags.string({description: 'Value of {{EC2PrivateDNSName}} (otherwise it stays symbolic).', helpGroup: 'IDENTITY', helpValue: 'DNS'}),
     username: Flags.string({description: 'A Kubernetes username to decide for directly, instead of --arn.', helpGroup: 'IDENTITY', helpValue: 'U'}),
     group: Flags.string({dependsOn: ['username'], description: 'A group of --username (repeatable).', helpGroup: 'IDENTITY', helpValue: 'G', multiple: true}),
+    'service-account': Flags.string({
+      description: 'A Kubernetes service account NS/NAME: which IAM roles it can assume (IRSA trust policies, Pod Identity) and, with a request, its RBAC decision.',
+      exclusive: ['arn', 'username', 'token'],
+      helpGroup: 'IDENTITY',
+      helpValue: 'NS/SA',
+    }),
+    'iam-inventory': Flags.string({description: 'With --service-account: `aws iam get-account-authorization-details` output (role trust policies).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'cluster-json': Flags.string({description: 'With --service-account: `aws eks describe-cluster` output (the OIDC issuer).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
+    'pod-identity-associations': Flags.string({description: 'With --service-account: `aws eks describe-pod-identity-association` output (one or many).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     'aws-auth': Flags.string({description: 'aws-auth ConfigMap file (manifest or kubectl output; - for stdin).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     'access-entries': Flags.string({description: 'Access entries JSON (aws eks describe-access-entry / list-associated-access-policies output).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     'auth-mode': Flags.option({
@@ -70,8 +81,9 @@ An identity that is not mapped, a rejected token or a denied request is an answe
 
   async run(): Promise<SimulateTokenResult> {
     const f = this.flags
+    if (f['service-account'] !== undefined) return this.serviceAccount(f['service-account'])
     if (!f.arn && f.username === undefined && !(f.token !== undefined && f.sts)) {
-      throw badInput('say who: pass --arn ARN (the caller as STS reports it), --username U [--group G ...], or --token T --sts', 'E_NO_IDENTITY')
+      throw badInput('say who: pass --arn ARN (the caller as STS reports it), --username U [--group G ...], --service-account NS/SA, or --token T --sts', 'E_NO_IDENTITY')
     }
     if (f.token !== undefined && f.username !== undefined) throw badInput('--token explains an AWS identity: use it with --arn or --sts, not --username', 'E_BAD_INPUT')
     const request = requestFromFlags({apiGroup: f['api-group'], name: f.name, namespace: f.namespace, nonResourceUrl: f['non-resource-url'], resource: f.resource, verb: f.verb})
@@ -129,6 +141,39 @@ An identity that is not mapped, a rejected token or a denied request is an answe
     }
     this.out(renderSimulate(result))
     return token ? {token, ...result} : result
+  }
+
+  /** --service-account NS/SA: the IAM roles it can assume, and (with a request or --list) what RBAC lets it do. */
+  private async serviceAccount(ref: string): Promise<SimulateTokenResult> {
+    const f = this.flags
+    const {name, namespace} = parseServiceAccount(ref)
+    if (!f['iam-inventory'] && !f['pod-identity-associations'] && !f.manifests && !f.verb && !f.list) {
+      throw badInput('--service-account needs a question: --iam-inventory FILE --cluster-json FILE (which IAM roles it can assume) and/or --manifests PATH with --verb/--resource or --list')
+    }
+    if (f['iam-inventory'] && !f['cluster-json']) throw badInput('--iam-inventory with --service-account needs --cluster-json FILE: IRSA trust names the cluster\'s OIDC issuer')
+    const wi = loadWorkloadFiles({clusterJson: f['cluster-json'], iamInventory: f['iam-inventory'], podIdentityAssociations: f['pod-identity-associations']})
+    const cluster = wi.clusters[0]
+    const roles = cluster || wi.podIdentityAssociations ? serviceAccountRoles(wi.roles, cluster ?? {issuer: ''}, ref, wi.podIdentityAssociations) : []
+    const identity = serviceAccountIdentity(namespace, name)
+    const request = requestFromFlags({apiGroup: f['api-group'], name: f.name, namespace: f.namespace, nonResourceUrl: f['non-resource-url'], resource: f.resource, verb: f.verb})
+    const needsRbac = Boolean(request) || f.list
+    const rbac = needsRbac && f.manifests ? loadRbacManifests(f.manifests, f.defaults) : undefined
+    const result: FullSimulateResult & {assumableRoles?: ServiceAccountRole[]} = authorize(identity, {
+      list: f.list,
+      namespace: f.namespace,
+      rbac: rbac?.objects ?? (needsRbac && f.defaults ? defaultRbacObjects() : undefined),
+      request,
+    })
+    if (f['iam-inventory'] || f['pod-identity-associations']) {
+      result.assumableRoles = roles
+      result.steps.push(
+        roles.length === 0
+          ? `no IAM role in the inventory can be assumed by ${namespace}/${name}${cluster ? ` of ${cluster.name ?? cluster.issuer}` : ''}`
+          : `${roles.length} IAM role${roles.length === 1 ? '' : 's'} assumable: ${roles.map((r) => `${r.roleArn} (${r.via === 'irsa' ? `IRSA, statement ${(r.statement ?? 0) + 1}` : 'Pod Identity'})`).join('; ')}`,
+      )
+    }
+    this.out(renderSimulate(result))
+    return result
   }
 
   /** Format checks, the signature when the local static keys signed it, and the STS replay with --sts. */

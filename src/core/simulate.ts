@@ -103,3 +103,21 @@ export function directIdentity(username: string, groups: string[]): SimulateResu
     user: {groups: all, username},
   }
 }
+
+/** A service account as the API server authenticates it: its username and the service-account groups. */
+export function serviceAccountIdentity(namespace: string, name: string): SimulateResult {
+  const username = `system:serviceaccount:${namespace}:${name}`
+  const groups = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated']
+  return {
+    authenticated: true,
+    canonicalArn: null,
+    diagnosis: 'mapped',
+    input: {arn: ''},
+    mapping: null,
+    notes: [],
+    principal: null,
+    reason: `service account ${namespace}/${name}`,
+    steps: [`service account ${namespace}/${name}: user ${JSON.stringify(username)} in groups ${groups.join(', ')}`],
+    user: {groups, username},
+  }
+}

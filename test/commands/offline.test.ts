@@ -118,3 +118,31 @@ describe('simulate authorization (issue #4)', () => {
     expect(JSON.parse(stdout).error.message).toContain(why)
   })
 })
+
+describe('simulate --service-account (issue #8)', () => {
+  const WL = join(ROOT, 'test', 'fixtures', 'workload')
+  const base = ['--iam-inventory', join(WL, 'authorization-details.json'), '--cluster-json', join(WL, 'describe-cluster.json')]
+  it('lists the IAM roles the service account can assume through IRSA', async () => {
+    const {stdout, exit} = await run(['simulate', '--service-account', 'apps/web', ...base, '--json'])
+    expect(exit).toBe(0)
+    const r = JSON.parse(stdout)
+    expect(r.user.username).toBe('system:serviceaccount:apps:web')
+    expect(r.assumableRoles.map((x: {roleArn: string}) => x.roleArn)).toContain('arn:aws:iam::111122223333:role/irsa-no-sub')
+    expect(r.assumableRoles.every((x: {via: string}) => x.via === 'irsa')).toBe(true)
+  })
+  it('decides RBAC for the service account with its groups', async () => {
+    const {stdout} = await run(['simulate', '--service-account', 'apps/web', '--manifests', join(ROOT, 'examples', 'rbac'), '--verb', 'get', '--resource', 'pods', '-n', 'apps', '--json'])
+    const r = JSON.parse(stdout)
+    expect(r.user.groups).toEqual(['system:serviceaccounts', 'system:serviceaccounts:apps', 'system:authenticated'])
+    expect(r.decision.allowed).toBe(true)
+  })
+  it.each([
+    [['--service-account', 'web'], 'NAMESPACE/NAME'],
+    [['--service-account', 'apps/web'], 'needs a question'],
+    [['--service-account', 'apps/web', '--iam-inventory', join(WL, 'authorization-details.json')], 'needs --cluster-json'],
+  ])('bad input %j exits 4 (%s)', async (args, why) => {
+    const {stdout, exit} = await run(['simulate', ...args, '--json'])
+    expect(exit).toBe(4)
+    expect(JSON.parse(stdout).error.message).toContain(why)
+  })
+})
