@@ -51,7 +51,8 @@ export interface WhoamiSources {
 /** A failure as evidence: credential problems are told apart (they are a cause of their own). */
 export function failure(error: unknown): Failed {
   const e = error as {message?: string; code?: string; suggestions?: string[]}
-  const message = String(e?.message ?? error).split('\n')[0]!.slice(0, 400)
+  // whoami is where "run `eksauth whoami`" points: drop that advice from the evidence it shows
+  const message = String(e?.message ?? error).split('\n')[0]!.replace(/: run `eksauth whoami`$/, ' (401 Unauthorized)').slice(0, 400)
   const fix = e?.suggestions?.[0]
   const code = e instanceof EksauthError ? e.code : String(e?.code ?? '')
   let kind: Failed['kind'] = 'other'

@@ -87,8 +87,8 @@ export function authorize(
   return result
 }
 
-/** `--username U --group G...`: an already-known Kubernetes identity (no AWS step). */
-export function directIdentity(username: string, groups: string[]): SimulateResult {
+/** A Kubernetes identity known without an AWS step; the API server adds system:authenticated. */
+function knownIdentity(username: string, groups: string[], reason: string, step: string): SimulateResult {
   const all = [...new Set([...groups, 'system:authenticated'])]
   return {
     authenticated: true,
@@ -98,26 +98,21 @@ export function directIdentity(username: string, groups: string[]): SimulateResu
     mapping: null,
     notes: [],
     principal: null,
-    reason: 'identity given directly (--username/--group)',
-    steps: [`user ${JSON.stringify(username)} in groups ${all.join(', ')} (given; system:authenticated added by the API server)`],
+    reason,
+    steps: [`${step}user ${JSON.stringify(username)} in groups ${all.join(', ')}`],
     user: {groups: all, username},
   }
 }
 
+/** `--username U --group G...`: an already-known Kubernetes identity (no AWS step). */
+export const directIdentity = (username: string, groups: string[]): SimulateResult =>
+  knownIdentity(username, groups, 'identity given directly (--username/--group)', 'given: ')
+
 /** A service account as the API server authenticates it: its username and the service-account groups. */
-export function serviceAccountIdentity(namespace: string, name: string): SimulateResult {
-  const username = `system:serviceaccount:${namespace}:${name}`
-  const groups = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated']
-  return {
-    authenticated: true,
-    canonicalArn: null,
-    diagnosis: 'mapped',
-    input: {arn: ''},
-    mapping: null,
-    notes: [],
-    principal: null,
-    reason: `service account ${namespace}/${name}`,
-    steps: [`service account ${namespace}/${name}: user ${JSON.stringify(username)} in groups ${groups.join(', ')}`],
-    user: {groups, username},
-  }
-}
+export const serviceAccountIdentity = (namespace: string, name: string): SimulateResult =>
+  knownIdentity(
+    `system:serviceaccount:${namespace}:${name}`,
+    ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+    `service account ${namespace}/${name}`,
+    `service account ${namespace}/${name}: `,
+  )

@@ -3,7 +3,7 @@
  * authenticator does (GET, header x-k8s-aws-id = cluster id, Accept: application/json), to ask STS who signed it.
  * AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL redirect both (tests point them at moto).
  */
-import type {CallerIdentity, CallerIdentityInfo} from '../../core/ports.js'
+import type {CallerIdentityInfo} from '../../core/ports.js'
 import {EksauthError, ExitCode} from '../../core/errors.js'
 import {CLUSTER_ID_HEADER, type TokenReason, checkSignature, inspectToken, publicCheck, withSignature} from '../../core/identity/token.js'
 import {
@@ -34,15 +34,6 @@ export async function getCallerIdentity(opts: AwsOptions = {}): Promise<CallerId
     throw awsCallError(error, 'sts:GetCallerIdentity failed', opts)
   } finally {
     client.destroy()
-  }
-}
-
-/** The CallerIdentity port over getCallerIdentity. */
-export class StsCallerIdentity implements CallerIdentity {
-  constructor(private readonly opts: AwsOptions = {}) {}
-  async whoami(): Promise<CallerIdentityInfo> {
-    const {account, arn, userId} = await getCallerIdentity(this.opts)
-    return {account, arn, userId}
   }
 }
 

@@ -10,7 +10,7 @@ import type {RbacObjects} from '../rbac/objects.js'
 import {deadEntryReason} from '../aws-auth/diagnostics.js'
 import {isNodeMapping} from './rules-aws-auth.js'
 import {type AuditInput, makeFinding} from './context.js'
-import type {AccessPath, Finding, Severity} from './finding.js'
+import type {Finding, Severity} from './finding.js'
 
 export interface AuditIdentity {
   /** the IAM principal, or a description like "every authenticated identity" */
