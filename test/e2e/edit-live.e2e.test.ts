@@ -11,7 +11,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {parseAwsAuth} from '../../src/core/aws-auth/authenticator.js'
 import {runCli, runCliJson} from '../support/cli.js'
-import {type ApiServer, requireOpenssl, startApiServer} from '../support/k8s-api-server.js'
+import {type ApiServer, kubectl, requireOpenssl, startApiServer} from '../support/k8s-api-server.js'
 
 const ADMIN = 'tok-admin-e2e-0123456789'
 const VIEWER = 'tok-viewer-e2e-0123456789'
@@ -170,8 +170,7 @@ describe('live edits', () => {
   })
 
   it('another writer racing us (kubectl replace semantics): our write gets 409, re-reads, re-applies; both changes survive', async () => {
-    // The other write lands between our GET and our PUT. (Running kubectl itself inside the server's hook did not
-    // produce a conflict with the current test server; see the report.)
+    // The other write lands between our GET and our PUT (the next test does the same with a real kubectl replace).
     let raced = false
     srv.faults.before({method: 'PUT', path: AWS_AUTH}, () => {
       if (raced) return
@@ -187,6 +186,32 @@ describe('live edits', () => {
     expect(view.roleIndex.has('arn:aws:iam::111122223333:role/dev')).toBe(true)
     expect(view.userIndex.has('arn:aws:iam::111122223333:user/kubectl-user')).toBe(true)
     expect(data().mapRoles!.startsWith(MAP_ROLES)).toBe(true)
+  })
+
+  it('a real `kubectl replace` lands between our read and our write: 409, re-read, re-apply; both changes survive', async () => {
+    let replaced: {code: number; stderr: string} | undefined
+    srv.faults.before({method: 'PUT', path: AWS_AUTH}, async () => {
+      // kubectl replaces aws-auth with the resourceVersion it just read, as a person editing by hand would
+      const cm = srv.getConfigMap() as {data?: Record<string, string>; metadata: Record<string, unknown>}
+      const file = join(tmp, 'kubectl-replace.json')
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          data: {...cm.data, mapUsers: '- userarn: arn:aws:iam::111122223333:user/by-kubectl\n  username: by-kubectl\n  groups: [ops]\n'},
+          kind: 'ConfigMap',
+          metadata: {name: 'aws-auth', namespace: 'kube-system', resourceVersion: cm.metadata.resourceVersion},
+        }),
+      )
+      replaced = await kubectl(['replace', '--validate=false', '-f', file], {home: tmp, kubeconfig})
+    })
+    const r = await runCli(['map-role', '--arn', 'arn:aws:iam::111122223333:role/Racer', '--group', 'g', '--kubeconfig', kubeconfig, '--no-verify-iam', '--yes'], {env: env()})
+    expect(replaced?.code, replaced?.stderr).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/conflict.*retrying/)
+    const view = parseAwsAuth(data())
+    expect(view.roleIndex.has('arn:aws:iam::111122223333:role/racer')).toBe(true)
+    expect(view.userIndex.has('arn:aws:iam::111122223333:user/by-kubectl')).toBe(true)
   })
 
   it('20 concurrent map-user processes with injected latency all succeed; all 20 plus everything before are present', async () => {
