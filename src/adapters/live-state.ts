@@ -11,6 +11,7 @@ import {addPrincipal, emptyInventory} from '../core/iam-inventory.js'
 import {aggregateClusterRoles} from '../core/rbac/aggregate.js'
 import {withDefaults} from '../core/rbac/defaults.js'
 import {loadRbacObjects, type RbacObjects} from '../core/rbac/objects.js'
+import type {WorkloadAuditInput} from '../core/workload/rules.js'
 import type {LoadedRbac} from './offline-state.js'
 
 export interface LiveOptions {
@@ -22,12 +23,14 @@ export interface LiveOptions {
   region?: string
   /** skip IAM existence checks */
   iam?: boolean
+  /** also read IAM role trust policies and Pod Identity associations (audit --workload-identity) */
+  workload?: boolean
   progress?: (message: string) => void
 }
 
 const why = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-export async function loadLiveState(opts: LiveOptions): Promise<{input: AuditInput; rbac?: LoadedRbac; notes: string[]}> {
+export async function loadLiveState(opts: LiveOptions): Promise<{input: AuditInput; rbac?: LoadedRbac; notes: string[]; workload?: WorkloadAuditInput}> {
   const progress = opts.progress ?? (() => {})
   const notes: string[] = []
   const input: AuditInput = {}
@@ -76,6 +79,23 @@ export async function loadLiveState(opts: LiveOptions): Promise<{input: AuditInp
     notes.push('EKS cluster name unknown (pass --cluster-name): cluster configuration and access entries not checked')
   }
 
+  let workload: WorkloadAuditInput | undefined
+  if (opts.workload) {
+    if (input.cluster) {
+      try {
+        progress('reading IAM role trust policies and Pod Identity associations')
+        const {loadWorkloadLive} = await import('./aws/workload.js')
+        const w = await loadWorkloadLive(input.cluster, aws)
+        workload = w.input
+        notes.push(...w.notes)
+      } catch (error) {
+        notes.push(`workload identity not checked: ${why(error)}`)
+      }
+    } else {
+      notes.push('workload identity not checked: the EKS cluster could not be described')
+    }
+  }
+
   if (opts.iam !== false) {
     try {
       progress('checking mapped principals in IAM')
@@ -107,7 +127,7 @@ export async function loadLiveState(opts: LiveOptions): Promise<{input: AuditInp
       notes.push(`IAM existence not checked: ${error.message}`)
     }
   }
-  return {input, notes, rbac}
+  return {input, notes, rbac, workload}
 }
 
 /** eu-west-1 from https://XXXX.gr7.eu-west-1.eks.amazonaws.com or an EKS cluster ARN. */

@@ -34,7 +34,7 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
     'access-entries': Flags.string({description: 'Access entries JSON (aws eks describe-access-entry / list-associated-access-policies output).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     'iam-inventory': Flags.string({description: '`aws iam get-account-authorization-details` output: dangling principals, and trust policies for --workload-identity.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     'cluster-json': Flags.string({description: '`aws eks describe-cluster` output (one, or a JSON array of several).', helpGroup: 'SOURCES', helpValue: 'FILE'}),
-    'workload-identity': Flags.boolean({description: 'Also audit IRSA trust policies and EKS Pod Identity (WI rules; needs --iam-inventory and --cluster-json offline).', helpGroup: 'SOURCES'}),
+    'workload-identity': Flags.boolean({description: 'Also audit IRSA trust policies and EKS Pod Identity (WI rules). Offline it needs --iam-inventory and --cluster-json; live it lists IAM roles and the cluster\'s Pod Identity associations.', helpGroup: 'SOURCES'}),
     'pod-identity-associations': Flags.string({description: '`aws eks describe-pod-identity-association` output (one or many), for WI007.', helpGroup: 'SOURCES', helpValue: 'FILE'}),
     ...clusterFlags,
     ...awsFlags,
@@ -69,10 +69,12 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
     const rb = rbac ? auditRbac(input, {notes: rbac.notes, objects: rbac.objects}) : undefined
     const extensions: AuditExtension[] = rb ? [{findings: rb.findings, notes: rb.notes, source: 'rbac'}] : []
     if (f['workload-identity']) {
-      if (!offline) throw badInput('--workload-identity reads files for now: pass --iam-inventory FILE and --cluster-json FILE (live IAM/EKS listing is not built yet)')
-      if (!f['iam-inventory'] || !f['cluster-json']) throw badInput('--workload-identity needs --iam-inventory FILE (trust policies) and --cluster-json FILE (the cluster\'s OIDC issuer)')
-      const wi = loadWorkloadFiles({clusterJson: f['cluster-json'], iamInventory: f['iam-inventory'], podIdentityAssociations: f['pod-identity-associations']})
-      extensions.push({findings: auditWorkloadIdentity(wi), source: 'workload'})
+      let wi = 'workload' in state ? state.workload : undefined
+      if (offline) {
+        if (!f['iam-inventory'] || !f['cluster-json']) throw badInput('--workload-identity needs --iam-inventory FILE (trust policies) and --cluster-json FILE (the cluster\'s OIDC issuer)')
+        wi = loadWorkloadFiles({clusterJson: f['cluster-json'], iamInventory: f['iam-inventory'], podIdentityAssociations: f['pod-identity-associations']})
+      }
+      if (wi) extensions.push({findings: auditWorkloadIdentity(wi), source: 'workload'})
     }
     const result = runAudit(input, {extensions, groupsBound: rb?.groupsBound, hasRbac: Boolean(rb), ignore, notes: state.notes})
     if (!this.jsonEnabled()) {
@@ -112,6 +114,7 @@ For CI: --fail-on high exits 5 when anything high or critical is found; --output
         profile: f.profile,
         progress: spin ? (m) => ux.action.start(m) : undefined,
         region: f.region,
+        workload: f['workload-identity'],
       })
     } finally {
       if (spin) ux.action.stop()
