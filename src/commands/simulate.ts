@@ -1,23 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {loadAccessEntriesFile} from '../adapters/files/access-entries-file.js'
-import {loadAwsAuthFile} from '../adapters/files/aws-auth-file.js'
-import {loadRbacManifests} from '../adapters/offline-state.js'
-import {badInput} from '../core/errors.js'
-import {resolveIdentity} from '../core/identity/resolve.js'
-import {defaultRbacObjects} from '../core/rbac/defaults.js'
-import {authorize, directIdentity, serviceAccountIdentity, type FullSimulateResult, requestFromFlags} from '../core/simulate.js'
-import {loadWorkloadFiles} from '../adapters/files/workload-files.js'
-import {parseServiceAccount, type ServiceAccountRole, serviceAccountRoles} from '../core/workload/rules.js'
+import type {FullSimulateResult} from '../core/simulate.js'
 import {renderSimulate, renderTokenStep} from '../render/simulate.js'
-import type {TokenVerdict} from '../adapters/aws/sts.js'
-import type {Diagnosis} from '../core/identity/resolve.js'
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
-
-/** simulate --token: the verify result comes first; a failing token ends the chain (diagnosis token-rejected). */
-export type SimulateTokenResult = Omit<FullSimulateResult, 'diagnosis'> & {diagnosis: Diagnosis | 'token-rejected'; token?: TokenVerdict}
+import {simulate, type SimulateTokenResult} from '../services/simulate.js'
 
 export default class Simulate extends BaseCommand<typeof Simulate> {
   static override summary = 'Work out, offline, what EKS makes of an AWS identity: username, groups, RBAC decision, or why it is rejected.'
@@ -80,115 +66,9 @@ An identity that is not mapped, a rejected token or a denied request is an answe
   }
 
   async run(): Promise<SimulateTokenResult> {
-    const f = this.flags
-    if (f['service-account'] !== undefined) return this.serviceAccount(f['service-account'])
-    if (!f.arn && f.username === undefined && !(f.token !== undefined && f.sts)) {
-      throw badInput('say who: pass --arn ARN (the caller as STS reports it), --username U [--group G ...], --service-account NS/SA, or --token T --sts', 'E_NO_IDENTITY')
-    }
-    if (f.token !== undefined && f.username !== undefined) throw badInput('--token explains an AWS identity: use it with --arn or --sts, not --username', 'E_BAD_INPUT')
-    const request = requestFromFlags({apiGroup: f['api-group'], name: f.name, namespace: f.namespace, nonResourceUrl: f['non-resource-url'], resource: f.resource, verb: f.verb})
-    let token: TokenVerdict | undefined
-    let arn = f.arn
-    if (f.token !== undefined) {
-      token = await this.checkToken(f.token, f['cluster-id']!, f.at, f.sts, f['sts-endpoint'])
-      this.out(renderTokenStep(token, f.token))
-      if (!token.valid) {
-        const rejected: SimulateTokenResult = {
-          authenticated: false,
-          canonicalArn: null,
-          diagnosis: 'token-rejected',
-          input: {arn: f.arn ?? token.callerArn ?? ''},
-          mapping: null,
-          notes: [],
-          principal: null,
-          reason: `token rejected (${token.reason}): ${token.message}`,
-          steps: [`token: ${token.reason}`],
-          token,
-          user: null,
-        }
-        this.out(renderSimulate(rejected as FullSimulateResult))
-        return rejected
-      }
-      if (!arn && token.callerArn) arn = token.callerArn
-    }
-    const awsAuth = f['aws-auth'] ? loadAwsAuthFile(f['aws-auth']) : undefined
-    const accessEntries = f['access-entries'] ? loadAccessEntriesFile(f['access-entries']) : undefined
-    const identity = arn
-      ? resolveIdentity(
-          {accessKeyId: f['access-key-id'], arn, ec2PrivateDnsName: f['ec2-private-dns-name'], userId: f['user-id']},
-          {
-            accessEntries,
-            authMode: f['auth-mode'],
-            awsAuth: awsAuth?.view,
-            droppedSectionArns: awsAuth?.droppedSectionArns,
-            lineOf: awsAuth?.lineOf,
-            ssoRoleMatch: f['sso-role-match'],
-          },
-        )
-      : directIdentity(f.username!, f.group ?? [])
-    const needsRbac = Boolean(request) || f.list
-    const rbac = needsRbac && f.manifests ? loadRbacManifests(f.manifests, f.defaults) : undefined
-    if (needsRbac && !f.manifests) identity.notes.push('no --manifests: deciding with Kubernetes\' default roles and bindings only')
-    const result = authorize(identity, {
-      accessEntries,
-      list: f.list,
-      namespace: f.namespace,
-      rbac: rbac?.objects ?? (needsRbac && f.defaults ? defaultRbacObjects() : undefined),
-      request,
-    })
-    if (token) {
-      result.steps.unshift(`token valid for cluster id ${JSON.stringify(f['cluster-id'])}${token.callerArn ? `, signed by ${token.callerArn} (STS)` : ''}, expires ${token.expiresAt}`)
-    }
-    this.out(renderSimulate(result))
-    return token ? {token, ...result} : result
-  }
-
-  /** --service-account NS/SA: the IAM roles it can assume, and (with a request or --list) what RBAC lets it do. */
-  private async serviceAccount(ref: string): Promise<SimulateTokenResult> {
-    const f = this.flags
-    const {name, namespace} = parseServiceAccount(ref)
-    if (!f['iam-inventory'] && !f['pod-identity-associations'] && !f.manifests && !f.verb && !f.list) {
-      throw badInput('--service-account needs a question: --iam-inventory FILE --cluster-json FILE (which IAM roles it can assume) and/or --manifests PATH with --verb/--resource or --list')
-    }
-    if (f['iam-inventory'] && !f['cluster-json']) throw badInput('--iam-inventory with --service-account needs --cluster-json FILE: IRSA trust names the cluster\'s OIDC issuer')
-    const wi = loadWorkloadFiles({clusterJson: f['cluster-json'], iamInventory: f['iam-inventory'], podIdentityAssociations: f['pod-identity-associations']})
-    const cluster = wi.clusters[0]
-    const roles = cluster || wi.podIdentityAssociations ? serviceAccountRoles(wi.roles, cluster ?? {issuer: ''}, ref, wi.podIdentityAssociations) : []
-    const identity = serviceAccountIdentity(namespace, name)
-    const request = requestFromFlags({apiGroup: f['api-group'], name: f.name, namespace: f.namespace, nonResourceUrl: f['non-resource-url'], resource: f.resource, verb: f.verb})
-    const needsRbac = Boolean(request) || f.list
-    const rbac = needsRbac && f.manifests ? loadRbacManifests(f.manifests, f.defaults) : undefined
-    const result: FullSimulateResult & {assumableRoles?: ServiceAccountRole[]} = authorize(identity, {
-      list: f.list,
-      namespace: f.namespace,
-      rbac: rbac?.objects ?? (needsRbac && f.defaults ? defaultRbacObjects() : undefined),
-      request,
-    })
-    if (f['iam-inventory'] || f['pod-identity-associations']) {
-      result.assumableRoles = roles
-      result.steps.push(
-        roles.length === 0
-          ? `no IAM role in the inventory can be assumed by ${namespace}/${name}${cluster ? ` of ${cluster.name ?? cluster.issuer}` : ''}`
-          : `${roles.length} IAM role${roles.length === 1 ? '' : 's'} assumable: ${roles.map((r) => `${r.roleArn} (${r.via === 'irsa' ? `IRSA, statement ${(r.statement ?? 0) + 1}` : 'Pod Identity'})`).join('; ')}`,
-      )
-    }
-    this.out(renderSimulate(result))
+    const result = await simulate(this.flags)
+    if (result.token && this.flags.token !== undefined) this.out(renderTokenStep(result.token, this.flags.token))
+    this.out(renderSimulate(result as FullSimulateResult))
     return result
-  }
-
-  /** Format checks, the signature when the local static keys signed it, and the STS replay with --sts. */
-  private async checkToken(token: string, clusterId: string, at: string | undefined, sts: boolean, endpoint: string | undefined): Promise<TokenVerdict> {
-    let now: Date | undefined
-    if (at !== undefined) {
-      now = RFC3339.test(at) ? new Date(at) : undefined
-      if (!now || Number.isNaN(now.getTime())) throw badInput(`--at "${at}" is not an RFC 3339 time`, 'E_BAD_INPUT', ['e.g. --at 2026-01-01T12:00:00Z'])
-    }
-    const env = endpoint ? {...process.env, AWS_ENDPOINT_URL_STS: endpoint} : process.env
-    // recompute the signature only with static keys: never wait on a credential chain (IMDS) for an offline answer
-    const signature = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && !env.AWS_PROFILE)
-    const {verifyToken} = await import('../adapters/aws/sts.js')
-    const v = await verifyToken(token, {clusterId, env, now, signature, sts})
-    if (v.valid && !signature && !sts) v.message = `${v.message}; signature not checked (no static AWS keys here; --sts asks STS)`
-    return v
   }
 }
