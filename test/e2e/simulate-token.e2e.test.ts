@@ -11,23 +11,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ROOT, runCli, runCliJson} from '../support/cli.js'
 import {freePort, type Moto, startMoto} from '../support/moto.js'
+import {hermeticAwsEnv} from '../support/aws-env.js'
 
 const DIR = join(ROOT, 'test', 'fixtures', 'whoami')
 const tmp = mkdtempSync(join(tmpdir(), 'eksauth-simtok-'))
-const ENV: Record<string, string | undefined> = {
-  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_STS: undefined,
-  AWS_CONFIG_FILE: join(tmp, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'no-credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-  XDG_CACHE_HOME: join(tmp, 'cache'),
-}
+const ENV = hermeticAwsEnv(tmp)
 const READER = 'arn:aws:sts::111122223333:assumed-role/Reader/jane'
 
 function awsGetToken(cluster: string): string {

@@ -12,27 +12,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli, runCliJson} from '../support/cli.js'
 import {freePort, type Moto, startMoto} from '../support/moto.js'
 import {independentSignatureMatches, sigv4Signature, tokenUrl} from '../fixtures/tokens/sigv4.js'
+import {FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, hermeticAwsEnv} from '../support/aws-env.js'
 
-const AKID = 'AKIAIOSFODNN7EXAMPLE'
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+const AKID = FAKE_ACCESS_KEY_ID
+const SECRET = FAKE_SECRET_ACCESS_KEY
 const tmp = mkdtempSync(join(tmpdir(), 'eksauth-token-'))
 /** Static fake keys, no profile files, no IMDS: every run is hermetic. */
-const ENV: Record<string, string | undefined> = {
-  AWS_ACCESS_KEY_ID: AKID,
-  AWS_SECRET_ACCESS_KEY: SECRET,
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_STS: undefined,
-  AWS_STS_REGIONAL_ENDPOINTS: undefined,
-  AWS_CONFIG_FILE: join(tmp, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'no-credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-  KUBERNETES_EXEC_INFO: undefined,
-  XDG_CACHE_HOME: join(tmp, 'cache'),
-}
+const ENV = hermeticAwsEnv(tmp, {AWS_STS_REGIONAL_ENDPOINTS: undefined, KUBERNETES_EXEC_INFO: undefined})
 
 interface ExecCred {
   apiVersion: string

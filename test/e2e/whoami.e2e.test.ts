@@ -12,26 +12,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, runCli, runCliJson} from '../support/cli.js'
 import {type ApiServer, startApiServer, writeExecPlugin} from '../support/k8s-api-server.js'
 import {type Moto, startMoto} from '../support/moto.js'
+import {hermeticAwsEnv} from '../support/aws-env.js'
 
 const DIR = join(ROOT, 'test', 'fixtures', 'whoami')
-const AKID = 'AKIAIOSFODNN7EXAMPLE'
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 const tmp = mkdtempSync(join(tmpdir(), 'eksauth-whoami-'))
-const ENV: Record<string, string | undefined> = {
-  AWS_ACCESS_KEY_ID: AKID,
-  AWS_SECRET_ACCESS_KEY: SECRET,
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_STS: undefined,
-  AWS_CONFIG_FILE: join(tmp, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'no-credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-  KUBECONFIG: join(tmp, 'no-kubeconfig'),
-  XDG_CACHE_HOME: join(tmp, 'cache'),
-}
+const ENV = hermeticAwsEnv(tmp, {KUBECONFIG: join(tmp, 'no-kubeconfig')})
 const clean = (env: Record<string, string | undefined>): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv
 
