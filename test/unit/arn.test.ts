@@ -1,16 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {ArnError, canonicalize, normaliseForMapping, PARTITIONS, parseArn, stripPath} from '../../src/core/arn.js'
+import {caught} from '../support/errors.js'
 
-const err = (f: () => unknown): ArnError => {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof ArnError) return error
-    throw error
-  }
-  throw new Error('expected an ArnError')
-}
+const err = (f: () => unknown): ArnError => caught(ArnError, f)
 
 describe('B1 parse', () => {
   it('B1: needs a lower-case arn: prefix and names the fix for ARN:', () => {

@@ -51,14 +51,22 @@ describe('--manifests reader', () => {
     expect(e.message).toBe(`cannot read manifests from ${join(tmp, 'nope.yaml')}: no such file or directory`)
   })
 
-  it('an unreadable file is BAD_INPUT naming the path', () => {
-    if (process.getuid?.() === 0) return // root reads anything
+  it('an unreadable path is BAD_INPUT naming the path', () => {
+    // a path below a regular file fails for every user (ENOTDIR); a 0000 file only for non-root users
+    const file = join(tmp, 'plain.yaml')
+    writeFileSync(file, 'a: b\n')
+    const below = join(file, 'x.yaml')
+    const e = bad(() => readManifests([below]))
+    expect(e.exit).toBe(ExitCode.BAD_INPUT)
+    expect(e.message).toContain(below)
     const p = join(tmp, 'secret.yaml')
     writeFileSync(p, 'a: b\n')
     chmodSync(p, 0o000)
-    const e = bad(() => readManifests([p]))
-    expect(e.exit).toBe(ExitCode.BAD_INPUT)
-    expect(e.message).toContain(p)
+    if (process.getuid?.() !== 0) {
+      const denied = bad(() => readManifests([p]))
+      expect(denied.exit).toBe(ExitCode.BAD_INPUT)
+      expect(denied.message).toContain(p)
+    }
   })
 
   it('a directory without manifests is BAD_INPUT; a file that is not YAML is BAD_INPUT naming file and line', () => {

@@ -4,18 +4,11 @@ import {describe, expect, it} from 'vitest'
 
 import {EksauthError, ExitCode} from '../../../src/core/errors.js'
 import {parseAuthorizationDetails, parseClusters, parseDescribeCluster, parsePodIdentityAssociations} from '../../../src/core/workload/inventory.js'
+import {caught} from '../../support/errors.js'
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'workload')
 const text = (f: string) => readFileSync(join(FIX, f), 'utf8')
-const fail = (f: () => unknown): EksauthError => {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof EksauthError) return error
-    throw error
-  }
-  throw new Error('expected an EksauthError')
-}
+const fail = (f: () => unknown): EksauthError => caught(EksauthError, f)
 
 describe('IAM inventory', () => {
   it('reads RoleDetailList (including the URL-encoded document) and ignores the rest', () => {

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {EksauthError, ExitCode} from '../../../src/core/errors.js'
 import {covers, globMatch, intersects, tokenize} from '../../../src/core/workload/glob.js'
+import {caught} from '../../support/errors.js'
 import {
   actionMatches,
   type ConditionClause,
@@ -27,15 +28,7 @@ const IRSA = {
   Version: '2012-10-17',
 }
 
-const badInput = (f: () => unknown): EksauthError => {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof EksauthError) return error
-    throw error
-  }
-  throw new Error('expected an EksauthError')
-}
+const badInput = (f: () => unknown): EksauthError => caught(EksauthError, f)
 
 describe('parseTrustPolicy', () => {
   it('reads an object, a JSON string, a URL-encoded string (as GetRole returns it) and a double-encoded one alike', () => {
