@@ -11,6 +11,7 @@
 import {badInput} from '../errors.js'
 import type {FindingLocation} from './finding.js'
 import {issuerHostPath, parseTrustPolicy, type TrustPolicy} from './trust-policy.js'
+import {clusterInfoFromDescribeCluster, parseClusterArn} from '../cluster-info.js'
 
 export interface IamRoleRecord {
   arn: string
@@ -156,27 +157,23 @@ export function parsePodIdentityAssociations(input: unknown, source = 'pod ident
 }
 
 const CLUSTER_HINT = 'pass the output of `aws eks describe-cluster --name NAME --output json`'
-const CLUSTER_ARN = /^arn:([^:]+):eks:([^:]+):(\d{12}):cluster\/(.+)$/
 
+/** describe-cluster through the shared converter (core/cluster-info), plus what IRSA needs: the ARN and the issuer. */
 function cluster(v: unknown, where: string): ClusterRecord {
-  const c = isRecord(v) && isRecord(v.cluster) ? v.cluster : v
-  if (!isRecord(c)) throw badInput(`${where} is not a cluster: ${CLUSTER_HINT}`)
-  const arn = str(c.arn)
+  const info = clusterInfoFromDescribeCluster(v, where)
+  const arn = info.arn
   if (!arn) throw badInput(`${where} has no cluster.arn: ${CLUSTER_HINT}`)
-  const m = CLUSTER_ARN.exec(arn)
-  if (!m) throw badInput(`${where}: '${arn}' is not an EKS cluster ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME): ${CLUSTER_HINT}`)
-  const identity = isRecord(c.identity) ? c.identity : undefined
-  const oidc = identity && isRecord(identity.oidc) ? identity.oidc : undefined
-  const issuer = oidc ? str(oidc.issuer) : undefined
+  const a = parseClusterArn(arn)! // the converter rejects an ARN it cannot parse
+  const issuer = info.oidcIssuer
   if (!issuer) throw badInput(`${where} has no cluster.identity.oidc.issuer: ${CLUSTER_HINT} (not list-clusters)`)
   if (!/^https:\/\//i.test(issuer)) throw badInput(`${where}: OIDC issuer '${issuer}' is not an https URL: ${CLUSTER_HINT}`)
   return {
-    accountId: m[3]!,
+    accountId: a.accountId,
     arn,
     issuer: `https://${issuerHostPath(issuer)}`,
-    name: str(c.name) ?? m[4]!,
-    partition: m[1]!,
-    region: m[2]!,
+    name: info.name,
+    partition: a.partition,
+    region: a.region,
   }
 }
 
